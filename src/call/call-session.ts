@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { CdrRecord, CdrSink } from '../cdr/cdr';
+import type { MediaLeg } from '../media/types';
+import type { SipSignaling, SrfDialog, SrfRequest } from '../sip/srf-types';
+import type { Logger } from '../util/logger';
+import { CallState, StateMachine } from './call-state';
+import type { CallRegistry } from './registry';
+
+export type Side = 'meta' | 'pbx' | 'gateway';
+
+export interface SessionDeps {
+  sip: SipSignaling;
+  registry: CallRegistry;
+  cdr: CdrSink;
+  log: Logger;
+}
+
+/** What the CDR says of a call, filled in as the call goes. */
+export interface CallFacts {
+  direction: CdrRecord['direction'];
+  businessNumber: string;
+  whatsappUser: string;
+  wacid: string | null;
+  pbx: string;
+  pbxDestination: string;
+  metaCallId: string | null;
+  pbxCallId: string | null;
+  mediaServer: string | null;
+  metaCallDuration: number | null;
+  metaWarning: string | null;
+}
+
+/**
+ * One call, both legs (STYLE habit 3). It owns the two SIP dialogs and the two media
+ * legs, and ends exactly once: `end()` from whichever side goes first releases all of
+ * them together, writes the CDR line and leaves the registry. Direction-specific set-up
+ * lives in the subclasses; teardown is the same for both.
+ */
+export abstract class CallSession {
+  readonly id = randomUUID();
+  protected readonly log: Logger;
+  protected readonly sm: StateMachine;
+  protected metaDialog: SrfDialog | null = null;
+  protected pbxDialog: SrfDialog | null = null;
+  /** an INVITE we sent and that has no final response yet */
+  protected pendingInvite: SrfRequest | null = null;
+  protected readonly legs: MediaLeg[] = [];
+  private readonly inviteAt = new Date();
+  private answerAt: Date | null = null;
+  private finalStatus = 0;
+  private ended: Promise<void> | null = null;
+
+  constructor(protected readonly deps: SessionDeps, protected readonly facts: CallFacts, logBindings: Record<string, unknown>) {
+    this.log = deps.log.child({ call: this.id, dir: facts.direction, ...logBindings });
+    this.sm = new StateMachine((from, to) => this.log.info({ from, to }, 'call state'));
+    deps.registry.add({ id: this.id, direction: facts.direction, businessNumber: facts.businessNumber });
+  }
+
+  get state(): CallState {
+    return this.sm.state;
+  }
+
+  /** keep a media leg; if the call ended while it was being made, release it at once */
+  protected async adopt(leg: Promise<MediaLeg>): Promise<MediaLeg | null> {
+    const l = await leg;
+    if (this.sm.ending) {
+      await l.release();
+      return null;
+    }
+    this.legs.push(l);
+    l.onGone(() => void this.end('gateway', 'media-server-ended-channel'));
+    return l;
+  }
+
+  protected markAnswered(): void {
+    this.answerAt = new Date();
+    this.finalStatus = 200;
+    this.sm.to(CallState.Answered);
+  }
+
+  protected setFinalStatus(status: number): void {
+    if (!this.finalStatus) this.finalStatus = status;
+  }
+
+  /** watch an established dialog: the far end's BYE ends the call */
+  protected watchDialog(dialog: SrfDialog, side: 'meta' | 'pbx'): void {
+    dialog.on('destroy', (bye: SrfRequest) => {
+      if (side === 'meta') {
+        this.metaDialog = null;
+        const d = Number(bye?.get?.('x-wa-meta-call-duration'));
+        if (Number.isFinite(d) && d >= 0) this.facts.metaCallDuration = d;
+      } else {
+        this.pbxDialog = null;
+      }
+      void this.end(side, 'bye');
+    });
+  }
+
+  /** end the call once, from any side; resolves when everything is released */
+  end(by: Side, cause: string): Promise<void> {
+    this.ended ??= this.teardown(by, cause);
+    return this.ended;
+  }
+
+  private async teardown(by: Side, cause: string): Promise<void> {
+    this.sm.to(CallState.Ending);
+    this.log.info({ by, cause }, 'ending call');
+    const reason = { Reason: `Q.850;cause=16;text="${by === 'gateway' ? cause : 'NORMAL_CLEARING'}"` };
+    const jobs: [string, Promise<unknown>][] = [];
+    const pending = this.pendingInvite;
+    this.pendingInvite = null;
+    if (pending) jobs.push(['cancel-invite', new Promise((resolve) => pending.cancel(() => resolve(undefined)))]);
+    for (const [name, dialog] of [['meta-bye', this.metaDialog], ['pbx-bye', this.pbxDialog]] as const) {
+      if (dialog) jobs.push([name, destroyDialog(dialog, reason)]);
+    }
+    this.metaDialog = null;
+    this.pbxDialog = null;
+    for (const leg of this.legs) jobs.push([`release-${leg.id}`, leg.release()]);
+    const results = await Promise.allSettled(jobs.map(([, p]) => p));
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') this.log.warn({ step: jobs[i]?.[0], err: String(r.reason) }, 'teardown step failed');
+    });
+    this.writeCdr(by, cause);
+    this.deps.registry.remove(this.id);
+    this.sm.to(CallState.Ended);
+  }
+
+  private writeCdr(by: Side, cause: string): void {
+    const end = new Date();
+    const f = this.facts;
+    this.deps.cdr.write({
+      type: 'cdr',
+      direction: f.direction,
+      meta_call_id: f.metaCallId,
+      pbx_call_id: f.pbxCallId,
+      wacid: f.wacid,
+      business_number: f.businessNumber,
+      whatsapp_user: f.whatsappUser,
+      pbx: f.pbx,
+      pbx_destination: f.pbxDestination,
+      invite_at: this.inviteAt.toISOString(),
+      answer_at: this.answerAt?.toISOString() ?? null,
+      end_at: end.toISOString(),
+      setup_ms: this.answerAt ? this.answerAt.getTime() - this.inviteAt.getTime() : null,
+      duration_s: this.answerAt ? Math.round((end.getTime() - this.answerAt.getTime()) / 100) / 10 : 0,
+      ended_by: by,
+      cause,
+      sip_status: this.finalStatus || 500,
+      meta_call_duration_s: f.metaCallDuration,
+      meta_warning: f.metaWarning,
+      media_server: f.mediaServer,
+    });
+  }
+}
+
+function destroyDialog(dialog: SrfDialog, headers: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    dialog.destroy({ headers }, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * What Meta hears when the PBX leg fails (SPEC X1). One table, read top to bottom:
+ *   PBX busy (486, 600)                       → 486 Busy Here: WhatsApp shows "busy"
+ *   PBX declined (603)                        → 603 Decline
+ *   nobody answered within ring_timeout       → 480 Temporarily Unavailable
+ *   PBX 480 / 408, or no response at all      → 480 Temporarily Unavailable
+ *   extension unknown (404, 484, 410, 604)    → 404 Not Found
+ *   PBX refused us (401/407 we cannot answer, 403) → 503: our configuration, not the caller's fault
+ *   PBX overloaded or broken (5xx)            → 503 Service Unavailable
+ *   anything else                             → 480 Temporarily Unavailable
+ */
+export interface FinalResponse {
+  status: number;
+  reason: string;
+}
+
+export function mapPbxFailureToMeta(pbxStatus: number): FinalResponse {
+  if (pbxStatus === 486 || pbxStatus === 600) return { status: 486, reason: 'Busy Here' };
+  if (pbxStatus === 603) return { status: 603, reason: 'Decline' };
+  if ([404, 410, 484, 604].includes(pbxStatus)) return { status: 404, reason: 'Not Found' };
+  if ([401, 403, 407].includes(pbxStatus)) return { status: 503, reason: 'Service Unavailable' };
+  if (pbxStatus >= 500 && pbxStatus < 600) return { status: 503, reason: 'Service Unavailable' };
+  return { status: 480, reason: 'Temporarily Unavailable' };
+}
+
+export const RING_TIMEOUT_RESPONSE: FinalResponse = { status: 480, reason: 'Temporarily Unavailable' };

@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import convict from 'convict';
+import { parseDocument } from 'yaml';
+import { freeswitchSchema, numberSchema, pbxSchema, routeRuleSchema, topSchema } from './schema';
+import type { BusinessNumber, FreeswitchServer, GatewayConfig, PbxTarget, RouteRule } from './types';
+
+/**
+ * The only reader of config files and of the environment (STYLE habit 8): YAML files are
+ * parsed, merged in order, validated strictly (unknown keys are errors), secrets are
+ * resolved from `*_env` / `*_file`, and the result is frozen.
+ */
+
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly key: string, detail: string) {
+    super(`${file}: ${key}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+type Doc = Record<string, unknown>;
+interface Source { file: string; doc: Doc }
+
+function readYaml(file: string): Source {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, '(file)', `cannot read: ${(err as Error).message}`);
+  }
+  const parsed = parseDocument(text, { prettyErrors: false });
+  const first = parsed.errors[0];
+  if (first) {
+    const line = text.slice(0, first.pos[0]).split('\n').length;
+    throw new ConfigError(file, `line ${line}`, `YAML syntax error: ${first.message.split('\n')[0]}`);
+  }
+  const doc: unknown = parsed.toJS() ?? {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(file, '(top)', 'must be a YAML mapping');
+  return { file, doc: doc as Doc };
+}
+
+function isMapping(v: unknown): v is Doc {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(into: Doc, from: Doc): Doc {
+  const out: Doc = { ...into };
+  for (const [k, v] of Object.entries(from)) {
+    const prev = out[k];
+    out[k] = isMapping(prev) && isMapping(v) ? merge(prev, v) : v;
+  }
+  return out;
+}
+
+/** the last file whose document defines `path` (e.g. `numbers[0].pbx`), else the last file */
+function fileDefining(sources: Source[], path: string): string {
+  const parts = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+  for (const { file, doc } of [...sources].reverse()) {
+    let node: unknown = doc;
+    for (const p of parts) node = isMapping(node) || Array.isArray(node) ? (node as Doc)[p] : undefined;
+    if (node !== undefined) return file;
+  }
+  return sources[sources.length - 1]?.file ?? '(config)';
+}
+
+/** validate one mapping against a convict schema; key names in errors get `prefix` */
+function validate<T>(schema: object, value: unknown, prefix: string, sources: Source[]): T {
+  const conf = convict(schema as convict.Schema<T>);
+  try {
+    conf.load(value as object);
+    conf.validate({ allowed: 'strict' });
+  } catch (err) {
+    const line = (err as Error).message.split('\n')[0] ?? '';
+    const unknown = /configuration param '([^']+)' not declared/.exec(line);
+    const invalid = /^([\w.]+): (.*)$/.exec(line);
+    const key = prefix + (unknown?.[1] ?? invalid?.[1] ?? '');
+    const detail = unknown ? 'unknown key' : (invalid?.[2] ?? line);
+    throw new ConfigError(fileDefining(sources, key), key, detail);
+  }
+  return conf.getProperties();
+}
+
+function secret(sources: Source[], env: Env, key: string, envName: string, fileName: string, required: boolean): string {
+  if (envName && fileName) throw new ConfigError(fileDefining(sources, `${key}_env`), key, 'set either _env or _file, not both');
+  if (envName) {
+    const v = env[envName];
+    if (v) return v;
+    throw new ConfigError(fileDefining(sources, `${key}_env`), `${key}_env`, `environment variable ${envName} is not set`);
+  }
+  if (fileName) {
+    try {
+      const v = readFileSync(fileName, 'utf8').trim();
+      if (v) return v;
+    } catch { /* reported below with the key */ }
+    throw new ConfigError(fileDefining(sources, `${key}_file`), `${key}_file`, `cannot read a secret from ${fileName}`);
+  }
+  if (required) throw new ConfigError(fileDefining(sources, key), `${key}_env`, 'required: name an environment variable (or use _file)');
+  return '';
+}
+
+type Raw<T> = T & Record<string, string>;
+
+function loadNumber(raw: unknown, i: number, sources: Source[], env: Env, pbxNames: Set<string>): BusinessNumber {
+  const key = `numbers[${i}]`;
+  const n = validate<Raw<{ number: string; pbx: string; destination: string; routes: unknown[] }>>(numberSchema, raw, `${key}.`, sources);
+  const rules = n.routes.map((r, j) => validate<RouteRule>(routeRuleSchema, r, `${key}.routes[${j}].`, sources));
+  const routes: RouteRule[] = [...rules, { when: {}, pbx: n.pbx, destination: n.destination }];
+  routes.forEach((r, j) => {
+    if (!pbxNames.has(r.pbx)) {
+      const at = j < rules.length ? `${key}.routes[${j}].pbx` : `${key}.pbx`;
+      throw new ConfigError(fileDefining(sources, at), at, `no PBX named ${JSON.stringify(r.pbx)} in pbxs`);
+    }
+  });
+  const password = secret(sources, env, `${key}.sip_password`, n.sip_password_env ?? '', n.sip_password_file ?? '', true);
+  return { number: n.number, sip_password: password, routes };
+}
+
+function loadPbx(raw: unknown, i: number, sources: Source[], env: Env): PbxTarget {
+  const key = `pbxs[${i}]`;
+  const p = validate<Omit<PbxTarget, 'auth'> & { auth: Raw<{ username: string }> }>(pbxSchema, raw, `${key}.`, sources);
+  const password = secret(sources, env, `${key}.auth.password`, p.auth.password_env ?? '', p.auth.password_file ?? '', p.auth.username !== '');
+  return { ...p, codecs: p.codecs.map((c) => c.toUpperCase()), auth: p.auth.username ? { username: p.auth.username, password } : null };
+}
+
+function loadFreeswitch(raw: unknown, i: number, sources: Source[], env: Env): FreeswitchServer {
+  const key = `freeswitch[${i}]`;
+  const f = validate<Raw<Omit<FreeswitchServer, 'secret'>>>(freeswitchSchema, raw, `${key}.`, sources);
+  const s = secret(sources, env, `${key}.secret`, f.secret_env ?? '', f.secret_file ?? '', false) || 'ClueCon';
+  const { secret_env: _e, secret_file: _f, ...rest } = f;
+  return { ...rest, secret: s, advertised_address: f.advertised_address || f.listen_address };
+}
+
+function duplicates(values: string[]): string | undefined {
+  return values.find((v, i) => values.indexOf(v) !== i);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
+  if (files.length === 0) throw new ConfigError('(none)', '(file)', 'no config file given');
+  const sources = files.map(readYaml);
+  const merged = sources.reduce<Doc>((acc, s) => merge(acc, s.doc), {});
+  type Top = Omit<GatewayConfig, 'numbers' | 'pbxs' | 'freeswitch' | 'drachtio'> & {
+    numbers: unknown[]; pbxs: unknown[]; freeswitch: unknown[]; drachtio: Raw<{ host: string; port: number }>;
+  };
+  const top = validate<Top>(topSchema, merged, '', sources);
+
+  const pbxs = top.pbxs.map((p, i) => loadPbx(p, i, sources, env));
+  const dupPbx = duplicates(pbxs.map((p) => p.name));
+  if (dupPbx) throw new ConfigError(fileDefining(sources, 'pbxs'), 'pbxs', `PBX name ${dupPbx} is used twice`);
+  const pbxNames = new Set(pbxs.map((p) => p.name));
+  const numbers = top.numbers.map((n, i) => loadNumber(n, i, sources, env, pbxNames));
+  const dupNumber = duplicates(numbers.map((n) => n.number));
+  if (dupNumber) throw new ConfigError(fileDefining(sources, 'numbers'), 'numbers', `number ${dupNumber} is listed twice`);
+  const freeswitch = top.freeswitch.map((f, i) => loadFreeswitch(f, i, sources, env));
+  if (freeswitch.length === 0) throw new ConfigError(fileDefining(sources, 'freeswitch'), 'freeswitch', 'at least one media server is required');
+  if (!top.meta.hostname) throw new ConfigError(fileDefining(sources, 'meta'), 'meta.hostname', 'required: the SIP hostname configured at Meta');
+
+  const drachtioSecret = secret(sources, env, 'drachtio.secret', top.drachtio.secret_env ?? '', top.drachtio.secret_file ?? '', false) || 'cymru';
+  return deepFreeze({
+    log: top.log,
+    drachtio: { host: top.drachtio.host, port: top.drachtio.port, secret: drachtioSecret },
+    freeswitch,
+    meta: { ...top.meta, auth_realm: top.meta.auth_realm || top.meta.hostname },
+    numbers,
+    pbxs,
+    cdr: top.cdr,
+  });
+}

@@ -1,0 +1,134 @@
+import convict from 'convict';
+import { isValidCidr } from '../util/cidr';
+
+/**
+ * convict schemas. The top level is one schema; list items (numbers, PBXs, media servers,
+ * route rules) get one schema each and are validated item by item so that an error names
+ * `numbers[2].pbx` rather than "numbers is invalid".
+ */
+
+convict.addFormat({
+  name: 'nonempty-string',
+  validate(v: unknown) {
+    if (typeof v !== 'string' || v.trim() === '') throw new Error('must be a non-empty string');
+  },
+});
+convict.addFormat({
+  name: 'e164',
+  validate(v: unknown) {
+    if (typeof v !== 'string' || !/^\+[1-9]\d{6,14}$/.test(v)) {
+      throw new Error(`must be an E.164 number with a leading + (e.g. +12145551869), got ${JSON.stringify(v)}`);
+    }
+  },
+});
+convict.addFormat({
+  name: 'cidr-list',
+  validate(v: unknown) {
+    if (!Array.isArray(v)) throw new Error('must be a list of CIDRs');
+    for (const c of v) {
+      if (typeof c !== 'string' || !isValidCidr(c)) throw new Error(`${JSON.stringify(c)} is not an IPv4/IPv6 CIDR`);
+    }
+  },
+});
+convict.addFormat({
+  name: 'string-list',
+  validate(v: unknown) {
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
+      throw new Error('must be a list of non-empty strings');
+    }
+  },
+});
+convict.addFormat({
+  name: 'object-list',
+  validate(v: unknown) {
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'object' || s === null || Array.isArray(s))) {
+      throw new Error('must be a list of mappings');
+    }
+  },
+});
+
+/** Meta's IPv4 prefixes (AS32934), from Meta's calling FAQ (December 2024). */
+export const META_DEFAULT_RANGES = [
+  '31.13.24.0/21', '31.13.64.0/18', '45.64.40.0/22', '57.141.0.0/21', '57.141.8.0/22',
+  '57.141.12.0/23', '57.144.0.0/14', '66.220.144.0/20', '69.63.176.0/20', '69.171.224.0/19',
+  '74.119.76.0/22', '102.132.96.0/20', '103.4.96.0/22', '129.134.0.0/16', '147.75.208.0/20',
+  '157.240.0.0/16', '163.70.128.0/17', '163.77.128.0/17', '173.252.64.0/18', '179.60.192.0/22',
+  '185.60.216.0/22', '185.89.216.0/22', '204.15.20.0/22',
+];
+
+const secretKeys = (what: string) => ({
+  [`${what}_env`]: { doc: `environment variable holding the ${what}`, format: String, default: '' },
+  [`${what}_file`]: { doc: `file holding the ${what}`, format: String, default: '' },
+});
+
+export const topSchema = {
+  log: {
+    level: { doc: 'pino log level', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info' },
+  },
+  drachtio: {
+    host: { doc: 'drachtio-server admin host', format: 'nonempty-string', default: '127.0.0.1' },
+    port: { doc: 'drachtio-server admin port', format: 'port', default: 9022 },
+    ...secretKeys('secret'),
+  },
+  freeswitch: { doc: 'FreeSWITCH media servers', format: 'object-list', default: [] as unknown[] },
+  meta: {
+    hostname: { doc: 'our SIP hostname, as configured on the numbers at Meta', format: 'nonempty-string', default: '' },
+    source_ranges: { doc: "CIDRs Meta's SIP traffic comes from", format: 'cidr-list', default: META_DEFAULT_RANGES },
+    require_tls: { doc: 'only accept Meta calls over TLS', format: Boolean, default: true },
+    auth_realm: { doc: 'digest realm for challenging Meta (default: hostname)', format: String, default: '' },
+    challenge_status: { doc: '401 or 407', format: [401, 407], default: 407 },
+    nonce_ttl_seconds: { doc: 'how long a digest nonce is valid', format: 'nat', default: 30 },
+    outbound_host: { doc: "Meta's SIP host for business-initiated calls", format: 'nonempty-string', default: 'wa.meta.vc' },
+    outbound_port: { doc: "Meta's SIP TLS port", format: 'port', default: 5061 },
+  },
+  numbers: { doc: 'business numbers', format: 'object-list', default: [] as unknown[] },
+  pbxs: { doc: 'PBX trunks', format: 'object-list', default: [] as unknown[] },
+  cdr: {
+    file: { doc: 'file CDR lines are appended to (empty: stdout)', format: String, default: '' },
+  },
+};
+
+export const freeswitchSchema = {
+  host: { format: 'nonempty-string', default: '127.0.0.1' },
+  port: { format: 'port', default: 8021 },
+  ...secretKeys('secret'),
+  profile: { format: 'nonempty-string', default: 'drachtio_mrf' },
+  listen_address: { format: 'nonempty-string', default: '127.0.0.1' },
+  listen_port: { format: 'port', default: 0 },
+  advertised_address: { format: String, default: '' },
+};
+
+export const routeRuleSchema = {
+  when: {
+    tgrp: { format: String, default: '' },
+    trunk_context: { format: String, default: '' },
+    cta_payload: { format: String, default: '' },
+    deeplink_payload: { format: String, default: '' },
+  },
+  pbx: { format: 'nonempty-string', default: '' },
+  destination: { format: 'nonempty-string', default: '' },
+};
+
+export const numberSchema = {
+  number: { format: 'e164', default: '' },
+  ...secretKeys('sip_password'),
+  pbx: { doc: 'default PBX for calls to this number', format: 'nonempty-string', default: '' },
+  destination: { doc: 'default extension / DID at that PBX', format: 'nonempty-string', default: '' },
+  routes: { doc: 'rules checked before the default', format: 'object-list', default: [] as unknown[] },
+};
+
+export const pbxSchema = {
+  name: { format: 'nonempty-string', default: '' },
+  host: { format: 'nonempty-string', default: '' },
+  port: { format: 'port', default: 5060 },
+  transport: { format: ['udp', 'tcp', 'tls'], default: 'udp' },
+  codecs: { format: 'string-list', default: ['PCMU', 'PCMA'] },
+  srtp: { format: Boolean, default: false },
+  dtmf_payload_type: { format: 'nat', default: 101 },
+  ring_timeout_seconds: { format: 'nat', default: 60 },
+  header_prefix: { format: 'nonempty-string', default: 'X-WA-' },
+  auth: {
+    username: { format: String, default: '' },
+    ...secretKeys('password'),
+  },
+};

@@ -1,0 +1,98 @@
+/**
+ * The validated, frozen configuration. Keys mirror the YAML (snake_case) so that an
+ * operator reading a log line or an error can find the key in the file as written.
+ * Secrets arrive here already resolved from `*_env` / `*_file` keys; the YAML never
+ * holds them.
+ */
+
+export type SipTransport = 'udp' | 'tcp' | 'tls';
+
+export interface LogConfig {
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+export interface DrachtioConfig {
+  host: string;
+  port: number;
+  secret: string;
+}
+
+export interface FreeswitchServer {
+  host: string;
+  port: number;
+  secret: string;
+  /** sofia profile the gateway sends its endpoint INVITEs to */
+  profile: string;
+  /** where FreeSWITCH's outbound event-socket connections reach the gateway */
+  listen_address: string;
+  listen_port: number;
+  advertised_address: string;
+}
+
+export interface MetaConfig {
+  /** the hostname configured on the business numbers at Meta (our SIP host) */
+  hostname: string;
+  /** CIDRs Meta's SIP traffic may come from */
+  source_ranges: string[];
+  /** reject calls from Meta that did not arrive over TLS */
+  require_tls: boolean;
+  /** digest realm we challenge Meta with */
+  auth_realm: string;
+  /** 401 (WWW-Authenticate) or 407 (Proxy-Authenticate) */
+  challenge_status: 401 | 407;
+  nonce_ttl_seconds: number;
+  /** Meta's SIP server for business-initiated calls */
+  outbound_host: string;
+  outbound_port: number;
+}
+
+export interface RouteRule {
+  /** all present keys must match; empty = default */
+  when: { tgrp?: string; trunk_context?: string; cta_payload?: string; deeplink_payload?: string };
+  pbx: string;
+  /** user part (extension / DID) of the PBX Request-URI */
+  destination: string;
+}
+
+export interface BusinessNumber {
+  /** E.164 with leading + */
+  number: string;
+  /** the Meta-generated SIP password of this number */
+  sip_password: string;
+  routes: RouteRule[];
+}
+
+export interface PbxAuth {
+  username: string;
+  password: string;
+}
+
+export interface PbxTarget {
+  name: string;
+  host: string;
+  port: number;
+  transport: SipTransport;
+  /** codec names as FreeSWITCH knows them, preferred first: PCMU, PCMA, OPUS, G722 */
+  codecs: string[];
+  srtp: boolean;
+  dtmf_payload_type: number;
+  ring_timeout_seconds: number;
+  /** prefix of the headers that carry Meta's values to the PBX */
+  header_prefix: string;
+  auth: PbxAuth | null;
+}
+
+export interface CdrConfig {
+  /** file the CDR JSON lines are appended to; empty = stdout */
+  file: string;
+}
+
+export interface GatewayConfig {
+  log: LogConfig;
+  drachtio: DrachtioConfig;
+  freeswitch: FreeswitchServer[];
+  meta: MetaConfig;
+  numbers: BusinessNumber[];
+  pbxs: PbxTarget[];
+  cdr: CdrConfig;
+}

@@ -1,0 +1,65 @@
+import type { FsEndpoint } from './fsmrf-types';
+import type { MediaLeg } from './types';
+
+const RELEASE_TIMEOUT_MS = 3000;
+
+/**
+ * One FreeSWITCH endpoint as a MediaLeg. fsmrf's `destroy()` waits for FreeSWITCH's BYE;
+ * when FreeSWITCH has already hung the channel up (a bridged partner ended) that BYE never
+ * comes and the promise never settles, so release() is bounded and swallows errors.
+ */
+export class FsMediaLeg implements MediaLeg {
+  private gone = false;
+  private released: Promise<void> | null = null;
+  private goneCallbacks: (() => void)[] = [];
+
+  constructor(private readonly ep: FsEndpoint) {
+    ep.on('destroy', () => {
+      if (this.gone) return;
+      this.gone = true;
+      if (!this.released) for (const cb of this.goneCallbacks) cb();
+    });
+  }
+
+  get id(): string {
+    return this.ep.uuid;
+  }
+
+  get localSdp(): string {
+    return this.ep.local.sdp;
+  }
+
+  /** the fsmrf endpoint, for the media package's own use (bridging) */
+  get endpoint(): FsEndpoint {
+    return this.ep;
+  }
+
+  async setRemoteSdp(sdp: string): Promise<void> {
+    await this.ep.modify(sdp);
+  }
+
+  async bridge(other: MediaLeg): Promise<void> {
+    if (!(other instanceof FsMediaLeg)) throw new Error('can only bridge FreeSWITCH legs');
+    await this.ep.bridge(other.endpoint);
+  }
+
+  onGone(cb: () => void): void {
+    this.goneCallbacks.push(cb);
+  }
+
+  release(): Promise<void> {
+    this.released ??= this.doRelease();
+    return this.released;
+  }
+
+  private async doRelease(): Promise<void> {
+    if (this.gone) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, RELEASE_TIMEOUT_MS); });
+    try {
+      await Promise.race([this.ep.destroy().catch(() => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

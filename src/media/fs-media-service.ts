@@ -1,0 +1,118 @@
+import type Srf from 'drachtio-srf';
+import type { FreeswitchServer } from '../config/types';
+import type { Logger } from '../util/logger';
+import { FsMediaLeg } from './fs-media-leg';
+import type { FsMediaServer, FsMrf } from './fsmrf-types';
+import { createEndpointForOffer } from './sdes-endpoint';
+import type { MediaLeg, MediaService, MediaSession, OfferOptions } from './types';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Mrf = require('drachtio-fsmrf') as new (srf: Srf) => FsMrf;
+
+const RECONNECT_MS = 2000;
+
+/**
+ * The FreeSWITCH servers of the config, each kept connected (reconnecting after a loss),
+ * and the choice of one for a new call: the connected server with the fewest sessions.
+ */
+class ServerSlot {
+  ms: FsMediaServer | null = null;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly conf: FreeswitchServer, private readonly mrf: FsMrf, private readonly log: Logger) {}
+
+  get name(): string {
+    return `${this.conf.host}:${this.conf.port}`;
+  }
+
+  async connect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const ms = await this.mrf.connect({
+        address: this.conf.host,
+        port: this.conf.port,
+        secret: this.conf.secret,
+        listenAddress: this.conf.listen_address,
+        listenPort: this.conf.listen_port,
+        advertisedAddress: this.conf.advertised_address,
+        profile: this.conf.profile,
+      });
+      ms.on('end', () => this.lost('connection ended'));
+      ms.on('error', (err) => this.lost(err?.message ?? 'error'));
+      this.ms = ms;
+      this.log.info({ server: this.name, sip: ms.sip.ipv4.udp.address }, 'media server connected');
+    } catch (err) {
+      this.log.warn({ server: this.name, err: (err as Error).message }, 'media server connect failed; retrying');
+      this.schedule();
+    }
+  }
+
+  private lost(why: string): void {
+    if (!this.ms) return;
+    this.log.error({ server: this.name, why }, 'media server lost');
+    const old = this.ms;
+    this.ms = null;
+    try { old.disconnect(); } catch { /* already closed */ }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.connect(), RECONNECT_MS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    try { this.ms?.disconnect(); } catch { /* already closed */ }
+    this.ms = null;
+  }
+}
+
+class FsSession implements MediaSession {
+  constructor(private readonly ms: FsMediaServer, readonly server: string) {}
+
+  async answerOffer(offer: string, tag: string): Promise<MediaLeg> {
+    return new FsMediaLeg(await createEndpointForOffer(this.ms, offer, { 'X-WA-Leg': tag }));
+  }
+
+  async createOffer(opts: OfferOptions, tag: string): Promise<MediaLeg> {
+    const ep = await this.ms.createEndpoint({
+      headers: { 'X-WA-Leg': tag, 'X-WA-Codecs': opts.codecs.join(','), 'X-WA-Srtp': String(opts.srtp) },
+    });
+    return new FsMediaLeg(ep);
+  }
+}
+
+export class FsMediaService implements MediaService {
+  private readonly slots: ServerSlot[];
+
+  constructor(srf: Srf, servers: readonly FreeswitchServer[], log: Logger) {
+    const mrf = new Mrf(srf);
+    this.slots = servers.map((s) => new ServerSlot(s, mrf, log));
+  }
+
+  /** connect to every server; resolves once each has been tried once */
+  async start(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.connect()));
+  }
+
+  allocate(): MediaSession | null {
+    let best: ServerSlot | null = null;
+    for (const s of this.slots) {
+      if (!s.ms?.connected()) continue;
+      if (!best?.ms || s.ms.currentSessions < best.ms.currentSessions) best = s;
+    }
+    return best?.ms ? new FsSession(best.ms, best.name) : null;
+  }
+
+  healthyCount(): number {
+    return this.slots.filter((s) => s.ms?.connected()).length;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.slots) s.stop();
+  }
+}

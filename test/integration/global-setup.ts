@@ -1,0 +1,43 @@
+import type { TestProject } from 'vitest/node';
+import { makeCerts, type CertSet } from '../support/certs';
+import { findServers, RUN_DIR, startDrachtio, startFreeswitch, TEST_BED, type Running } from '../support/servers';
+import { join } from 'node:path';
+
+export interface TestBedInfo {
+  certs: CertSet;
+  drachtioLog: string;
+  freeswitchLog: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testBed: TestBedInfo | null;
+  }
+}
+
+/**
+ * Starts the real drachtio-server and FreeSWITCH once for the integration project. When
+ * either binary is missing the suite says so in one line and its tests are skipped.
+ */
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const bins = findServers();
+  const missing = [!bins.drachtio && 'drachtio-server (DRACHTIO_BIN or drachtio on PATH)', !bins.freeswitch && 'FreeSWITCH (FREESWITCH_BIN or freeswitch on PATH)'].filter(Boolean);
+  if (missing.length || !bins.drachtio || !bins.freeswitch) {
+    process.stdout.write(`SKIPPED: integration tests: ${missing.join(' and ')} not found\n`);
+    project.provide('testBed', null);
+    return undefined;
+  }
+  const certs = makeCerts(join(RUN_DIR, 'certs'), TEST_BED.gatewayHostname);
+  const started: Running[] = [];
+  try {
+    started.push(await startFreeswitch(bins.freeswitch));
+    started.push(await startDrachtio(bins.drachtio, certs.gateway));
+  } catch (err) {
+    await Promise.all(started.map((s) => s.stop()));
+    throw err;
+  }
+  project.provide('testBed', { certs, freeswitchLog: started[0]!.logFile, drachtioLog: started[1]!.logFile });
+  return async () => {
+    await Promise.all(started.reverse().map((s) => s.stop()));
+  };
+}

@@ -1,0 +1,132 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { buildApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config/load';
+import type { GatewayConfig } from '../../src/config/types';
+import { createLogger } from '../../src/util/logger';
+import type { CdrRecord } from '../../src/cdr/cdr';
+import { channelCount } from '../support/esl';
+import { MetaPeer } from '../support/sip/meta-peer';
+import { PbxPeer } from '../support/sip/pbx-peer';
+import { RUN_DIR, TEST_BED } from '../support/servers';
+import pino from 'pino';
+
+/**
+ * The gateway under test, in this process, against the real servers of the test bed,
+ * with a Meta emulator (TLS) and a PBX emulator (UDP) on their own loopback addresses.
+ */
+
+export const testBed = inject('testBed');
+
+export const BUSINESS = '+12145551869';
+export const BUSINESS_PASSWORD = 'meta-generated-sip-password-1';
+export const WA_USER = '+12195550714';
+
+export interface Gateway {
+  app: App;
+  cfg: GatewayConfig;
+  cdrFile: string;
+  logFile: string;
+}
+
+export function gatewayYaml(overrides = ''): string {
+  const t = TEST_BED;
+  return `
+log:
+  level: debug
+drachtio:
+  host: ${t.drachtio.adminHost}
+  port: ${t.drachtio.adminPort}
+  secret_env: TEST_DRACHTIO_SECRET
+freeswitch:
+  - host: ${t.freeswitch.host}
+    port: ${t.freeswitch.eslPort}
+    secret_env: TEST_FS_SECRET
+    listen_address: 127.0.0.1
+meta:
+  hostname: ${t.gatewayHostname}
+  source_ranges: [${t.meta.host}/32]
+numbers:
+  - number: "${BUSINESS}"
+    sip_password_env: TEST_META_PASSWORD
+    pbx: main
+    destination: "1001"
+pbxs:
+  - name: main
+    host: ${t.pbx.host}
+    port: ${t.pbx.port}
+    transport: udp
+    codecs: [PCMU]
+    ring_timeout_seconds: 4
+${overrides}`;
+}
+
+export const TEST_ENV = {
+  TEST_DRACHTIO_SECRET: TEST_BED.drachtio.secret,
+  TEST_FS_SECRET: TEST_BED.freeswitch.password,
+  TEST_META_PASSWORD: BUSINESS_PASSWORD,
+};
+
+export async function startGateway(name: string, yaml = gatewayYaml()): Promise<Gateway> {
+  const dir = join(RUN_DIR, 'gateway');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.yaml`);
+  const cdrFile = join(dir, `${name}.cdr.jsonl`);
+  const logFile = join(RUN_DIR, 'logs', `gateway-${name}.log`);
+  writeFileSync(file, `${yaml}\ncdr:\n  file: ${cdrFile}\n`);
+  writeFileSync(cdrFile, '');
+  const cfg = loadConfig([file], TEST_ENV);
+  const log = createLogger(cfg.log.level, pino.destination({ dest: logFile, sync: true }));
+  const app = buildApp(cfg, log);
+  await app.start();
+  await until(() => app.isDrachtioConnected() && app.media.healthyCount() > 0, 10_000, 'gateway connected to drachtio and FreeSWITCH');
+  return { app, cfg, cdrFile, logFile };
+}
+
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timeout: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function fsChannels(): Promise<number> {
+  const f = TEST_BED.freeswitch;
+  return channelCount(f.host, f.eslPort, f.password);
+}
+
+/** after every scenario: no FreeSWITCH channel and no gateway call left */
+export async function expectClean(gw: Gateway): Promise<void> {
+  await until(async () => gw.app.registry.size === 0 && (await fsChannels()) === 0, 8000,
+    `zero calls (have ${gw.app.registry.size}) and zero FreeSWITCH channels (have ${await fsChannels()})`);
+}
+
+export function cdrLines(gw: Gateway): CdrRecord[] {
+  if (!existsSync(gw.cdrFile)) return [];
+  return readFileSync(gw.cdrFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CdrRecord);
+}
+
+export async function cdrFor(gw: Gateway, metaCallId: string): Promise<CdrRecord> {
+  let rec: CdrRecord | undefined;
+  await until(() => (rec = cdrLines(gw).find((c) => c.meta_call_id === metaCallId)) !== undefined, 5000, `CDR for ${metaCallId}`);
+  return rec!;
+}
+
+export async function startMeta(): Promise<MetaPeer> {
+  const tb = testBed!;
+  const t = TEST_BED;
+  return MetaPeer.start({
+    host: t.meta.host,
+    listenPort: t.meta.listenPort,
+    cert: tb.certs.meta.cert,
+    key: tb.certs.meta.key,
+    gateway: { host: t.drachtio.sipHost, port: t.drachtio.tlsPort, servername: t.gatewayHostname, ca: tb.certs.caCert },
+  });
+}
+
+export function startPbx(): Promise<PbxPeer> {
+  const t = TEST_BED;
+  return PbxPeer.start(t.pbx.host, t.pbx.port, { host: t.drachtio.sipHost, port: t.drachtio.udpPort });
+}

@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, copyFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { delimiter, join, resolve } from 'node:path';
+
+/**
+ * Finds and runs the real servers for the integration suite: drachtio-server and
+ * FreeSWITCH, on loopback, with the project's own config from docker/ (ports and
+ * addresses overridden for the test bed). Binaries come from DRACHTIO_BIN /
+ * FREESWITCH_BIN, else PATH, else the usual install locations.
+ */
+
+export const ROOT = resolve(__dirname, '../..');
+export const RUN_DIR = join(ROOT, '.test-run');
+
+export const TEST_BED = {
+  drachtio: { adminHost: '127.0.0.1', adminPort: 19022, secret: 'test-drachtio-secret', sipHost: '127.0.0.1', tlsPort: 15061, udpPort: 15060 },
+  freeswitch: { host: '127.0.0.1', sipPort: 15080, eslPort: 18021, password: 'test-esl-secret', rtpStart: 31000, rtpEnd: 31999 },
+  meta: { host: '127.0.0.10', listenPort: 15071, strangerHost: '127.0.0.11' },
+  pbx: { host: '127.0.0.20', port: 15062 },
+  gatewayHostname: 'gw.test',
+} as const;
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function findBinary(envVar: string, name: string, extra: string[]): string | null {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) return isExecutable(fromEnv) ? fromEnv : null;
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const p of [...dirs.map((d) => join(d, name)), ...extra]) if (isExecutable(p)) return p;
+  return null;
+}
+
+export function findServers(): { drachtio: string | null; freeswitch: string | null } {
+  return {
+    drachtio: findBinary('DRACHTIO_BIN', 'drachtio', ['/usr/local/bin/drachtio']),
+    freeswitch: findBinary('FREESWITCH_BIN', 'freeswitch', ['/usr/local/freeswitch/bin/freeswitch']),
+  };
+}
+
+export function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolveP, reject) => {
+    const attempt = () => {
+      const sock = connect({ host, port });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolveP();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+export interface Running {
+  proc: ChildProcess;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+function run(cmd: string, args: string[], name: string, env: NodeJS.ProcessEnv = process.env): Running {
+  mkdirSync(join(RUN_DIR, 'logs'), { recursive: true });
+  const logFile = join(RUN_DIR, 'logs', `${name}.log`);
+  const fd = openSync(logFile, 'w');
+  const proc = spawn(cmd, args, { stdio: ['ignore', fd, fd], env });
+  return {
+    proc,
+    logFile,
+    stop: () =>
+      new Promise((res) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return res();
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        proc.once('exit', () => {
+          clearTimeout(kill);
+          res();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface TlsFiles { key: string; cert: string; chain: string }
+
+export async function startDrachtio(bin: string, tls: TlsFiles): Promise<Running> {
+  const d = TEST_BED.drachtio;
+  const args = [
+    '-f', join(ROOT, 'docker/drachtio/drachtio.conf.xml'),
+    '--address', d.adminHost, '--port', String(d.adminPort), '--secret', d.secret,
+    '--contact', `sips:${d.sipHost}:${d.tlsPort};transport=tls`,
+    '--contact', `sip:${d.sipHost}:${d.udpPort};transport=udp,tcp`,
+    '--key-file', tls.key, '--cert-file', tls.cert, '--chain-file', tls.chain,
+    '--loglevel', 'info', '--sofia-loglevel', '3', '--stdout',
+  ];
+  const r = run(bin, args, 'drachtio');
+  await waitForPort(d.adminHost, d.adminPort, 15_000);
+  return r;
+}
+
+/** FreeSWITCH with docker/freeswitch/freeswitch.xml and a vars.xml for the test bed */
+export async function startFreeswitch(bin: string): Promise<Running> {
+  const f = TEST_BED.freeswitch;
+  const base = join(RUN_DIR, 'freeswitch');
+  const dirs = ['conf', 'log', 'db', 'run', 'temp', 'cache', 'sounds'].map((d) => join(base, d));
+  for (const d of dirs) mkdirSync(d, { recursive: true });
+  const [conf, log, db, runDir, temp, cache, sounds] = dirs as [string, string, string, string, string, string, string];
+  copyFileSync(join(ROOT, 'docker/freeswitch/freeswitch.xml'), join(conf, 'freeswitch.xml'));
+  const vars: Record<string, string | number> = {
+    log_level: 'info', sip_ip: f.host, sip_port: f.sipPort, rtp_ip: f.host, ext_rtp_ip: f.host,
+    rtp_start_port: f.rtpStart, rtp_end_port: f.rtpEnd, esl_ip: f.host, esl_port: f.eslPort, esl_password: f.password,
+    gateway_cidr: '127.0.0.0/8', max_sessions: 2000, sessions_per_second: 500, opus_complexity: 5, sounds_dir: sounds,
+  };
+  writeFileSync(
+    join(conf, 'vars.xml'),
+    `<include>\n${Object.entries(vars).map(([k, v]) => `  <X-PRE-PROCESS cmd="set" data="${k}=${v}"/>`).join('\n')}\n</include>\n`,
+  );
+  const args = ['-nf', '-nc', '-nonat', '-conf', conf, '-log', log, '-db', db, '-run', runDir, '-temp', temp, '-cache', cache, '-sounds', sounds];
+  const r = run(bin, args, 'freeswitch');
+  await waitForPort(f.host, f.eslPort, 60_000);
+  return r;
+}

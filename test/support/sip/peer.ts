@@ -1,0 +1,184 @@
+import { cseqOf, header, headerAll, randomToken, responseTo, serialize, tagOf, uriOf, type SipMessage } from './message';
+
+/**
+ * What the Meta and PBX test peers share: an inbox of everything received (with a way to
+ * reply on the same transport), waiting for a message with a timeout, automatic answers
+ * to BYE / CANCEL / OPTIONS, and building in-dialog requests.
+ */
+
+export interface Received {
+  msg: SipMessage;
+  at: number;
+  reply(msg: SipMessage): void;
+}
+
+export interface Dialog {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  /** the far end's Contact URI (Request-URI of our in-dialog requests) */
+  remoteTarget: string;
+  localUri: string;
+  remoteUri: string;
+  /** Route headers for our in-dialog requests */
+  routes: string[];
+  cseq: number;
+}
+
+type Pred = (r: Received) => boolean;
+
+export abstract class SipPeer {
+  readonly received: Received[] = [];
+  private waiters: { pred: Pred; resolve: (r: Received) => void }[] = [];
+  /** answer BYE, CANCEL (and 487 the INVITE) and OPTIONS by ourselves */
+  autoAnswer = true;
+
+  protected abstract viaTransport(): string;
+  protected abstract viaHostPort(): string;
+  abstract send(msg: SipMessage): void;
+
+  protected deliver(msg: SipMessage, reply: (m: SipMessage) => void): void {
+    const r: Received = { msg, at: Date.now(), reply };
+    this.received.push(r);
+    if (this.autoAnswer) this.autoRespond(r);
+    const i = this.waiters.findIndex((w) => w.pred(r));
+    if (i >= 0) {
+      const [w] = this.waiters.splice(i, 1);
+      w!.resolve(r);
+    }
+  }
+
+  private autoRespond(r: Received): void {
+    const m = r.msg.method;
+    if (m === 'BYE' || m === 'OPTIONS') r.reply(responseTo(r.msg, 200, 'OK'));
+    if (m === 'INVITE') r.reply(responseTo(r.msg, 100, 'Trying'));
+    if (m === 'CANCEL') {
+      r.reply(responseTo(r.msg, 200, 'OK'));
+      const callId = header(r.msg, 'Call-ID');
+      const inv = this.received.find((x) => x.msg.method === 'INVITE' && header(x.msg, 'Call-ID') === callId);
+      if (inv) inv.reply(responseTo(inv.msg, 487, 'Request Terminated', { toTag: randomToken('t') }));
+    }
+  }
+
+  /** the first message (already received or still to come) matching `pred`, consumed once */
+  wait(pred: Pred, timeoutMs: number, what: string, since = 0): Promise<Received> {
+    const seen = this.received.find((r) => r.at >= since && pred(r) && !consumed.has(r));
+    if (seen) {
+      consumed.add(seen);
+      return Promise.resolve(seen);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`timeout after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const done = (r: Received) => {
+        clearTimeout(timer);
+        consumed.add(r);
+        resolve(r);
+      };
+      this.waiters.push({ pred, resolve: done });
+    });
+  }
+
+  waitRequest(method: string, callId: string | null, timeoutMs = 10_000): Promise<Received> {
+    return this.wait((r) => r.msg.method === method && (!callId || header(r.msg, 'Call-ID') === callId), timeoutMs, `${method} ${callId ?? ''}`);
+  }
+
+  /** the next response to the request with this Call-ID and CSeq */
+  waitResponse(callId: string, cseq: number, pred: (status: number) => boolean, timeoutMs = 10_000): Promise<Received> {
+    return this.wait(
+      (r) => r.msg.status !== undefined && header(r.msg, 'Call-ID') === callId && cseqOf(r.msg).seq === cseq && pred(r.msg.status),
+      timeoutMs,
+      `response to CSeq ${cseq} of ${callId}`,
+    );
+  }
+
+  /** all requests of a method seen so far (for "the emulator saw nothing" checks) */
+  requests(method: string, callId?: string): SipMessage[] {
+    return this.received.filter((r) => r.msg.method === method && (!callId || header(r.msg, 'Call-ID') === callId)).map((r) => r.msg);
+  }
+
+  via(): string {
+    return `SIP/2.0/${this.viaTransport()} ${this.viaHostPort()};rport;branch=z9hG4bK${randomToken()}`;
+  }
+
+  /** an in-dialog request (BYE, re-INVITE, ...) */
+  inDialog(d: Dialog, method: string, extra: [string, string][] = [], body = ''): SipMessage {
+    d.cseq += 1;
+    return {
+      method,
+      uri: d.remoteTarget,
+      headers: [
+        ['Via', this.via()],
+        ...d.routes.map((r): [string, string] => ['Route', r]),
+        ['Max-Forwards', '70'],
+        ['From', `<${d.localUri}>;tag=${d.localTag}`],
+        ['To', `<${d.remoteUri}>;tag=${d.remoteTag}`],
+        ['Call-ID', d.callId],
+        ['CSeq', `${d.cseq} ${method}`],
+        ...extra,
+      ],
+      body,
+    };
+  }
+
+  async request(msg: SipMessage, timeoutMs = 10_000): Promise<SipMessage> {
+    const callId = header(msg, 'Call-ID')!;
+    const { seq } = cseqOf(msg);
+    this.send(msg);
+    return (await this.waitResponse(callId, seq, (s) => s >= 200, timeoutMs)).msg;
+  }
+
+  /** the dialog a UAS gets by answering `invite` with To-tag `localTag` */
+  static uasDialog(invite: SipMessage, localTag: string): Dialog {
+    return {
+      callId: header(invite, 'Call-ID')!,
+      localTag,
+      remoteTag: tagOf(header(invite, 'From'))!,
+      remoteTarget: uriOf(header(invite, 'Contact')!),
+      localUri: uriOf(header(invite, 'To')!),
+      remoteUri: uriOf(header(invite, 'From')!),
+      routes: headerAll(invite, 'Record-Route'),
+      cseq: 1000,
+    };
+  }
+
+  /** the dialog a UAC gets from a 2xx to its INVITE */
+  static uacDialog(invite: SipMessage, ok: SipMessage): Dialog {
+    return {
+      callId: header(invite, 'Call-ID')!,
+      localTag: tagOf(header(invite, 'From'))!,
+      remoteTag: tagOf(header(ok, 'To'))!,
+      remoteTarget: uriOf(header(ok, 'Contact')!),
+      localUri: uriOf(header(invite, 'From')!),
+      remoteUri: uriOf(header(invite, 'To')!),
+      routes: headerAll(ok, 'Record-Route').reverse(),
+      cseq: cseqOf(invite).seq,
+    };
+  }
+
+  /** ACK for a 2xx (its own transaction) */
+  ack2xx(d: Dialog, inviteCseq: number): void {
+    this.send({
+      method: 'ACK',
+      uri: d.remoteTarget,
+      headers: [
+        ['Via', this.via()],
+        ...d.routes.map((r): [string, string] => ['Route', r]),
+        ['Max-Forwards', '70'],
+        ['From', `<${d.localUri}>;tag=${d.localTag}`],
+        ['To', `<${d.remoteUri}>;tag=${d.remoteTag}`],
+        ['Call-ID', d.callId],
+        ['CSeq', `${inviteCseq} ACK`],
+      ],
+      body: '',
+    });
+  }
+
+  static text(msg: SipMessage): string {
+    return serialize(msg);
+  }
+}
+
+const consumed = new WeakSet<Received>();

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { digestResponse, parseDigestHeader } from '../../../src/auth/digest';
+import { DigestServer } from '../../../src/auth/digest-server';
+import type { BusinessNumber, MetaConfig, PbxTarget } from '../../../src/config/types';
+import { MetaAdmission, type InboundCall } from '../../../src/sip/meta-admission';
+import type { Rejection } from '../../../src/sip/errors';
+import type { InviteView } from '../../../src/sip/invite-view';
+import { metaOffer } from '../../support/sdp';
+
+const meta: MetaConfig = {
+  hostname: 'gw.example.com', source_ranges: ['157.240.0.0/16'], require_tls: true, auth_realm: 'gw.example.com',
+  challenge_status: 407, nonce_ttl_seconds: 30, outbound_host: 'wa.meta.vc', outbound_port: 5061,
+};
+const pbx: PbxTarget = {
+  name: 'main', host: 'pbx', port: 5060, transport: 'udp', codecs: ['PCMU'], srtp: false, dtmf_payload_type: 101,
+  ring_timeout_seconds: 30, header_prefix: 'X-WA-', auth: null,
+};
+const sales: PbxTarget = { ...pbx, name: 'sales' };
+const number: BusinessNumber = {
+  number: '+12145551869', sip_password: 'pw',
+  routes: [{ when: { cta_payload: 'promo' }, pbx: 'sales', destination: '2000' }, { when: {}, pbx: 'main', destination: '1001' }],
+};
+const digest = new DigestServer({ realm: 'gw.example.com', ttlSeconds: 30 });
+const admission = new MetaAdmission({ meta, numbers: [number], pbxs: [pbx, sales], digest });
+
+function invite(o: Partial<InviteView> & { hdrs?: Record<string, string> } = {}): InviteView {
+  const headers: Record<string, string> = { from: '"12195550714" <sip:+12195550714@wa.meta.vc>;tag=1', ...o.hdrs };
+  return {
+    uri: 'sip:+12145551869@gw.example.com;transport=tls', method: 'INVITE', protocol: 'tls', source_address: '157.240.19.130',
+    callId: 'outgoing:wacid.ABC', body: metaOffer({ ip: '157.240.19.130', port: 3480, keyB64: 'k'.repeat(40) }),
+    headers, get: (n: string) => headers[n.toLowerCase()], ...o,
+  };
+}
+
+function authorized(hdrs: Record<string, string> = {}, password = 'pw'): InviteView {
+  const ch = admission.admit(invite()) as Rejection;
+  const c = parseDigestHeader(ch.headers!['Proxy-Authenticate'])!;
+  const uri = 'sip:+12145551869@gw.example.com';
+  const response = digestResponse({ algorithm: 'MD5', username: '12145551869', realm: c.realm!, password, method: 'INVITE', uri, nonce: c.nonce!, qop: 'auth', nc: '00000001', cnonce: 'x' });
+  return invite({ hdrs: { ...hdrs, 'proxy-authorization': `Digest username="12145551869", realm="${c.realm}", nonce="${c.nonce}", uri="${uri}", response="${response}", qop=auth, nc=00000001, cnonce="x", algorithm=MD5` } });
+}
+
+const code = (r: InboundCall | Rejection) => ('code' in r ? r.code : 'admitted');
+
+describe('admission of calls from Meta', () => {
+  it('identifies Meta by source address', () => {
+    expect(admission.isMetaSource('157.240.19.130')).toBe(true);
+    expect(admission.isMetaSource('203.0.113.9')).toBe(false);
+  });
+
+  it('refuses non-TLS, bad Request-URIs and unknown numbers before any challenge', () => {
+    expect(code(admission.admit(invite({ protocol: 'udp' })))).toBe('TLS_REQUIRED');
+    expect(code(admission.admit(invite({ uri: 'sip:bob@gw.example.com' })))).toBe('BAD_REQUEST_URI');
+    expect(code(admission.admit(invite({ uri: 'sip:+15550001111@gw.example.com' })))).toBe('UNKNOWN_NUMBER');
+  });
+
+  it('challenges, then admits with the right password and routes by CTA payload', () => {
+    const first = admission.admit(invite()) as Rejection;
+    expect(first.code).toBe('AUTH_CHALLENGE_PROXY');
+    expect(first.headers?.['Proxy-Authenticate']).toMatch(/^Digest realm="gw.example.com", nonce="[^"]+", opaque="[^"]+", algorithm=MD5, qop="auth"$/);
+    const ok = admission.admit(authorized()) as InboundCall;
+    expect(ok).toMatchObject({ caller: '+12195550714', wacid: 'ABC', destination: '1001' });
+    expect(ok.pbx.name).toBe('main');
+    const promo = admission.admit(authorized({ 'x-wa-meta-cta-payload': 'promo' })) as InboundCall;
+    expect(promo.pbx.name).toBe('sales');
+    expect(promo.pbxHeaders['X-WA-Cta-Payload']).toBe('promo');
+  });
+
+  it('refuses wrong credentials with AUTH_FAILED and a bad offer after auth', () => {
+    expect(code(admission.admit(authorized({}, 'wrong')))).toBe('AUTH_FAILED');
+    const noSdp = { ...authorized(), body: '' };
+    expect(code(admission.admit(noSdp))).toBe('NO_SDP');
+  });
+});
