@@ -15,8 +15,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          // one set of real servers: files run one after another
-          fileParallelism: false,
+          // one set of real servers: files run one after another, in one process
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 60_000,
           hookTimeout: 120_000,
           globalSetup: ['test/integration/global-setup.ts'],

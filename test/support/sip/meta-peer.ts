@@ -1,3 +1,4 @@
+import { connect as tcpConnect } from 'node:net';
 import { createServer, connect, type Server, type TLSSocket } from 'node:tls';
 import { digestResponse, parseDigestHeader, parseAlgorithm } from '../../../src/auth/digest';
 import { header, randomToken, serialize, StreamFramer, type SipMessage } from './message';
@@ -69,7 +70,8 @@ export class MetaPeer extends SipPeer {
   /** open the TLS connection to the gateway, verifying its certificate as Meta would */
   async connect(localAddress = this.opts.host): Promise<TLSSocket> {
     const g = this.opts.gateway;
-    const sock = connect({ host: g.host, port: g.port, servername: g.servername, ca: g.ca, localAddress, rejectUnauthorized: true });
+    const tcp = tcpConnect({ host: g.host, port: g.port, localAddress });
+    const sock = connect({ socket: tcp, servername: g.servername, ca: g.ca, rejectUnauthorized: true });
     await new Promise<void>((resolve, reject) => {
       sock.once('secureConnect', () => resolve());
       sock.once('error', reject);

@@ -1,0 +1,65 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load';
+
+/**
+ * `docker compose up` cannot run on the test machines (no Docker engine), so the compose
+ * file is checked here: the services, images, networking, mounted project config,
+ * healthchecks, and that the config it mounts loads with the env it passes.
+ */
+const root = resolve(__dirname, '../..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, {
+    image?: string; build?: { context: string; dockerfile: string }; network_mode?: string; command?: string[];
+    volumes?: string[]; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>;
+    environment?: Record<string, string>; entrypoint?: string[];
+  }>;
+};
+
+describe('docker-compose.yml', () => {
+  const s = compose.services;
+
+  it('runs drachtio-server, FreeSWITCH and the gateway on the host network', () => {
+    expect(Object.keys(s).sort()).toEqual(['drachtio', 'freeswitch', 'gateway']);
+    expect(s.drachtio!.image).toMatch(/drachtio\/drachtio-server/);
+    expect(s.freeswitch!.image).toMatch(/freeswitch/);
+    for (const svc of Object.values(s)) expect(svc.network_mode).toBe('host');
+    expect(existsSync(join(root, s.gateway!.build!.dockerfile))).toBe(true);
+  });
+
+  it("listens for Meta on TLS 5061 and for the PBX on 5060, with the TLS files mounted", () => {
+    const cmd = s.drachtio!.command!.join(' ');
+    expect(cmd).toContain('--contact=sips:*:5061;transport=tls');
+    expect(cmd).toContain('--contact=sip:*:5060;transport=udp,tcp');
+    for (const f of ['privkey.pem', 'cert.pem', 'chain.pem']) expect(cmd).toContain(`/etc/drachtio/tls/${f}`);
+    expect(s.drachtio!.volumes!.some((v) => v.endsWith(':/etc/drachtio/tls:ro'))).toBe(true);
+  });
+
+  it("mounts the project's own config files, and they exist", () => {
+    const mounts = Object.values(s).flatMap((svc) => svc.volumes ?? []).filter((v) => v.startsWith('./'));
+    expect(mounts).toEqual(expect.arrayContaining([
+      './docker/drachtio/drachtio.conf.xml:/etc/drachtio/drachtio.conf.xml:ro',
+      './docker/freeswitch:/etc/freeswitch:ro',
+      './config/gateway.yaml:/etc/wa-sip-gateway/gateway.yaml:ro',
+    ]));
+    for (const m of mounts) expect(existsSync(join(root, m.split(':')[0]!))).toBe(true);
+    expect(s.freeswitch!.command).toEqual(expect.arrayContaining(['-conf', '/etc/freeswitch']));
+  });
+
+  it('has healthchecks, and the gateway waits for both servers', () => {
+    expect(s.drachtio!.healthcheck!.test.join(' ')).toContain('9022');
+    expect(s.freeswitch!.healthcheck!.test.join(' ')).toContain('fs_cli');
+    expect(s.gateway!.depends_on).toEqual({ drachtio: { condition: 'service_healthy' }, freeswitch: { condition: 'service_healthy' } });
+  });
+
+  it('passes the gateway every secret its mounted config names, and that config loads', () => {
+    const env = s.gateway!.environment!;
+    expect(env.WA_GW_CONFIG).toBe('/etc/wa-sip-gateway/gateway.yaml');
+    const fake = Object.fromEntries(Object.keys(env).map((k) => [k, 'x']));
+    const cfg = loadConfig([join(root, 'config/gateway.yaml')], fake);
+    expect(cfg.drachtio.port).toBe(9022);
+    expect(cfg.freeswitch[0]!.port).toBe(8021);
+  });
+});
