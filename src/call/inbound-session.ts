@@ -24,6 +24,7 @@ export class InboundSession extends CallSession {
     private readonly req: SrfRequest,
     private readonly res: SrfResponse,
     private readonly call: InboundCall,
+    metaCallId: string,
   ) {
     super(
       deps,
@@ -34,13 +35,13 @@ export class InboundSession extends CallSession {
         wacid: call.wacid,
         pbx: call.pbx.name,
         pbxDestination: call.destination,
-        metaCallId: req.callId,
+        metaCallId,
         pbxCallId: null,
         mediaServer: null,
         metaCallDuration: null,
         metaWarning: null,
       },
-      { metaCallId: req.callId, wacid: call.wacid, business: call.business.number },
+      { metaCallId, wacid: call.wacid, business: call.business.number },
     );
     req.on('cancel', () => {
       this.setFinalStatus(487);

@@ -6,6 +6,7 @@ import type { Logger } from '../util/logger';
 import { REJECTIONS, reject, type Rejection } from './errors';
 import type { MetaAdmission } from './meta-admission';
 import type { SrfRequest, SrfResponse } from './srf-types';
+import { inviteView, type InviteView } from './invite-view';
 
 export interface InviteRouterDeps {
   meta: MetaConfig;
@@ -24,10 +25,11 @@ export class InviteRouter {
   constructor(private readonly deps: InviteRouterDeps) {}
 
   handle(req: SrfRequest, res: SrfResponse): void {
-    const log = this.deps.log.child({ callId: req.callId, src: `${req.source_address}:${req.source_port}/${req.protocol}` });
+    const view = inviteView(req);
+    const log = this.deps.log.child({ callId: view.callId, src: `${req.source_address}:${req.source_port}/${req.protocol}` });
     try {
       if (this.deps.admission.isMetaSource(req.source_address)) {
-        this.fromMeta(req, res, log);
+        this.fromMeta(req, view, res, log);
         return;
       }
       this.refuse(res, log, reject('SOURCE_NOT_ALLOWED', 'INVITE from an address that is neither Meta nor a configured PBX'));
@@ -37,8 +39,8 @@ export class InviteRouter {
     }
   }
 
-  private fromMeta(req: SrfRequest, res: SrfResponse, log: Logger): void {
-    const admitted = this.deps.admission.admit(req);
+  private fromMeta(req: SrfRequest, view: InviteView, res: SrfResponse, log: Logger): void {
+    const admitted = this.deps.admission.admit(view);
     if ('code' in admitted) {
       this.refuse(res, log, admitted);
       return;
@@ -49,7 +51,7 @@ export class InviteRouter {
       return;
     }
     log.info({ business: admitted.business.number, caller: admitted.caller, pbx: admitted.pbx.name }, 'Meta call admitted');
-    const session = new InboundSession(this.deps.session, this.deps.meta, req, res, admitted);
+    const session = new InboundSession(this.deps.session, this.deps.meta, req, res, admitted, view.callId);
     void session.run(media);
   }
 

@@ -98,10 +98,11 @@ export async function startDrachtio(bin: string, tls: TlsFiles): Promise<Running
   const args = [
     '-f', join(ROOT, 'docker/drachtio/drachtio.conf.xml'),
     '--address', d.adminHost, '--port', String(d.adminPort), '--secret', d.secret,
-    '--contact', `sips:${d.sipHost}:${d.tlsPort};transport=tls`,
+    // udp/tcp first: sofia takes the first contact as its default transport for sip: URIs
     '--contact', `sip:${d.sipHost}:${d.udpPort};transport=udp,tcp`,
+    '--contact', `sips:${d.sipHost}:${d.tlsPort};transport=tls`,
     '--key-file', tls.key, '--cert-file', tls.cert, '--chain-file', tls.chain,
-    '--loglevel', 'info', '--sofia-loglevel', '3', '--stdout',
+    '--loglevel', process.env.DRACHTIO_LOGLEVEL ?? 'info', '--sofia-loglevel', process.env.DRACHTIO_SOFIA_LOGLEVEL ?? '3', '--stdout',
   ];
   const r = run(bin, args, 'drachtio');
   await waitForPort(d.adminHost, d.adminPort, 15_000);

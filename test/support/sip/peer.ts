@@ -85,10 +85,11 @@ export abstract class SipPeer {
     return this.wait((r) => r.msg.method === method && (!callId || header(r.msg, 'Call-ID') === callId), timeoutMs, `${method} ${callId ?? ''}`);
   }
 
-  /** the next response to the request with this Call-ID and CSeq */
-  waitResponse(callId: string, cseq: number, pred: (status: number) => boolean, timeoutMs = 10_000): Promise<Received> {
+  /** the next response to the request with this Call-ID and CSeq (method: INVITE unless said) */
+  waitResponse(callId: string, cseq: number, pred: (status: number) => boolean, timeoutMs = 10_000, method = 'INVITE'): Promise<Received> {
     return this.wait(
-      (r) => r.msg.status !== undefined && header(r.msg, 'Call-ID') === callId && cseqOf(r.msg).seq === cseq && pred(r.msg.status),
+      (r) => r.msg.status !== undefined && header(r.msg, 'Call-ID') === callId && cseqOf(r.msg).seq === cseq
+        && cseqOf(r.msg).method === method && pred(r.msg.status),
       timeoutMs,
       `response to CSeq ${cseq} of ${callId}`,
     );
@@ -125,9 +126,9 @@ export abstract class SipPeer {
 
   async request(msg: SipMessage, timeoutMs = 10_000): Promise<SipMessage> {
     const callId = header(msg, 'Call-ID')!;
-    const { seq } = cseqOf(msg);
+    const { seq, method } = cseqOf(msg);
     this.send(msg);
-    return (await this.waitResponse(callId, seq, (s) => s >= 200, timeoutMs)).msg;
+    return (await this.waitResponse(callId, seq, (s) => s >= 200, timeoutMs, method)).msg;
   }
 
   /** the dialog a UAS gets by answering `invite` with To-tag `localTag` */
