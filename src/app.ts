@@ -6,6 +6,8 @@ import type { GatewayConfig } from './config/types';
 import { FsMediaService } from './media/fs-media-service';
 import { InviteRouter } from './sip/invite-router';
 import { MetaAdmission } from './sip/meta-admission';
+import { MetaTlsVerifier } from './sip/meta-tls';
+import { PbxAdmission } from './sip/pbx-admission';
 import { asSignaling } from './sip/srf-types';
 import type { Logger } from './util/logger';
 
@@ -26,10 +28,14 @@ export function buildApp(cfg: GatewayConfig, log: Logger): App {
   const cdr = createCdrSink(cfg.cdr.file);
   const media = new FsMediaService(srf, cfg.freeswitch, log);
   const digest = new DigestServer({ realm: cfg.meta.auth_realm, ttlSeconds: cfg.meta.nonce_ttl_seconds });
-  const admission = new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest });
+  const metaAdmission = new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest });
+  const pbxDigest = new DigestServer({ realm: cfg.meta.hostname, ttlSeconds: cfg.meta.nonce_ttl_seconds });
+  const pbxAdmission = new PbxAdmission(cfg.pbxs, cfg.numbers, pbxDigest);
   const router = new InviteRouter({
     meta: cfg.meta,
-    admission,
+    metaAdmission,
+    pbxAdmission,
+    metaTls: new MetaTlsVerifier(cfg.meta),
     media,
     session: { sip: asSignaling(srf), registry, cdr, log },
     log,

@@ -40,8 +40,8 @@ export abstract class CallSession {
   readonly id = randomUUID();
   protected readonly log: Logger;
   protected readonly sm: StateMachine;
-  protected metaDialog: SrfDialog | null = null;
-  protected pbxDialog: SrfDialog | null = null;
+  /** the established dialog toward each side */
+  protected readonly dialogs: Record<'meta' | 'pbx', SrfDialog | null> = { meta: null, pbx: null };
   /** an INVITE we sent and that has no final response yet */
   protected pendingInvite: SrfRequest | null = null;
   protected readonly legs: MediaLeg[] = [];
@@ -84,14 +84,11 @@ export abstract class CallSession {
 
   /** watch an established dialog: the far end's BYE ends the call */
   protected watchDialog(dialog: SrfDialog, side: 'meta' | 'pbx'): void {
+    this.dialogs[side] = dialog;
     dialog.on('destroy', (bye: SrfRequest) => {
-      if (side === 'meta') {
-        this.metaDialog = null;
-        const d = Number(bye?.get?.('x-wa-meta-call-duration'));
-        if (Number.isFinite(d) && d >= 0) this.facts.metaCallDuration = d;
-      } else {
-        this.pbxDialog = null;
-      }
+      this.dialogs[side] = null;
+      const d = side === 'meta' ? Number(bye?.get?.('x-wa-meta-call-duration') ?? NaN) : NaN;
+      if (Number.isFinite(d) && d >= 0) this.facts.metaCallDuration = d;
       void this.end(side, 'bye');
     });
   }
@@ -110,11 +107,11 @@ export abstract class CallSession {
     const pending = this.pendingInvite;
     this.pendingInvite = null;
     if (pending) jobs.push(['cancel-invite', new Promise((resolve) => pending.cancel(() => resolve(undefined)))]);
-    for (const [name, dialog] of [['meta-bye', this.metaDialog], ['pbx-bye', this.pbxDialog]] as const) {
-      if (dialog) jobs.push([name, destroyDialog(dialog, reason)]);
+    for (const side of ['meta', 'pbx'] as const) {
+      const dialog = this.dialogs[side];
+      this.dialogs[side] = null;
+      if (dialog) jobs.push([`${side}-bye`, destroyDialog(dialog, reason)]);
     }
-    this.metaDialog = null;
-    this.pbxDialog = null;
     for (const leg of this.legs) jobs.push([`release-${leg.id}`, leg.release()]);
     const results = await Promise.allSettled(jobs.map(([, p]) => p));
     results.forEach((r, i) => {

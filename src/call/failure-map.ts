@@ -24,3 +24,23 @@ export function mapPbxFailureToMeta(pbxStatus: number): FinalResponse {
 }
 
 export const RING_TIMEOUT_RESPONSE: FinalResponse = { status: 480, reason: 'Temporarily Unavailable' };
+
+/**
+ * What the PBX hears when Meta refuses a business-initiated call (SPEC M7). Meta's reason
+ * travels in its `Warning: 399 wa.meta.vc "..."`, which the PBX gets as it was:
+ *   403 (no call permission, domain mismatch, limits, bad digest, ...) → 403 + Warning
+ *   404 (IP in Request-URI / unknown), 408 (RTP timeout), 480 (unreachable, no answer),
+ *   486 (declined), 487 (cancelled), 503, 603                         → passed through
+ *   400 (bad From number: our configuration)                           → 502 Bad Gateway
+ *   401 / 407 we could not answer                                      → 403 Forbidden
+ *   other 5xx → 503; anything else → 480
+ */
+export function mapMetaFailureToPbx(metaStatus: number, reason: string | undefined): FinalResponse {
+  if ([403, 404, 408, 480, 486, 487, 503, 603].includes(metaStatus)) return { status: metaStatus, reason: reason || 'Meta refused' };
+  if (metaStatus === 400) return { status: 502, reason: 'Bad Gateway' };
+  if (metaStatus === 401 || metaStatus === 407) return { status: 403, reason: 'Meta Authentication Failed' };
+  if (metaStatus >= 500) return { status: 503, reason: 'Service Unavailable' };
+  return { status: 480, reason: 'Temporarily Unavailable' };
+}
+
+export const META_NO_ANSWER: FinalResponse = { status: 480, reason: 'Temporarily Unavailable' };

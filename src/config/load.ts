@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import convict from 'convict';
 import { parseDocument } from 'yaml';
 import { freeswitchSchema, numberSchema, pbxSchema, routeRuleSchema, topSchema } from './schema';
@@ -115,11 +116,30 @@ function loadNumber(raw: unknown, i: number, sources: Source[], env: Env, pbxNam
   return { number: n.number, sip_password: password, routes };
 }
 
-function loadPbx(raw: unknown, i: number, sources: Source[], env: Env): PbxTarget {
+function credentials(sources: Source[], env: Env, key: string, a: Raw<{ username: string }>): PbxTarget['auth'] {
+  const password = secret(sources, env, `${key}.password`, a.password_env ?? '', a.password_file ?? '', a.username !== '');
+  return a.username ? { username: a.username, password } : null;
+}
+
+function loadPbx(raw: unknown, i: number, sources: Source[], env: Env, numbers: Set<string>): PbxTarget {
   const key = `pbxs[${i}]`;
-  const p = validate<Omit<PbxTarget, 'auth'> & { auth: Raw<{ username: string }> }>(pbxSchema, raw, `${key}.`, sources);
-  const password = secret(sources, env, `${key}.auth.password`, p.auth.password_env ?? '', p.auth.password_file ?? '', p.auth.username !== '');
-  return { ...p, codecs: p.codecs.map((c) => c.toUpperCase()), auth: p.auth.username ? { username: p.auth.username, password } : null };
+  type RawPbx = Omit<PbxTarget, 'auth' | 'inbound_auth'> & { auth: Raw<{ username: string }>; inbound_auth: Raw<{ username: string }> };
+  const p = validate<RawPbx>(pbxSchema, raw, `${key}.`, sources);
+  const fail = (k: string, detail: string) => new ConfigError(fileDefining(sources, `${key}.${k}`), `${key}.${k}`, detail);
+  const chosen = [p.business_number, ...p.business_numbers_by_prefix.map((b) => b.number)].filter(Boolean);
+  for (const n of chosen) if (!numbers.has(n)) throw fail('business_number', `${n} is not one of the numbers`);
+  if (p.business_numbers_by_prefix.some((b) => typeof b.prefix !== 'string' || !/^\+\d+$/.test(b.prefix))) {
+    throw fail('business_numbers_by_prefix', 'each entry needs prefix: "+<digits>" and number: one of the numbers');
+  }
+  if (p.dialing.strip_prefixes.some((x) => typeof x !== 'string' || !/^\d+$/.test(x))) throw fail('dialing.strip_prefixes', 'must be a list of digit strings, e.g. ["9"]');
+  const hostIsIp = isIP(p.host) !== 0;
+  return {
+    ...p,
+    codecs: p.codecs.map((c) => c.toUpperCase()),
+    auth: credentials(sources, env, `${key}.auth`, p.auth),
+    inbound_auth: credentials(sources, env, `${key}.inbound_auth`, p.inbound_auth),
+    allow_sources: p.allow_sources.length ? p.allow_sources : hostIsIp ? [p.host] : [],
+  };
 }
 
 function loadFreeswitch(raw: unknown, i: number, sources: Source[], env: Env): FreeswitchServer {
@@ -151,13 +171,13 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
   };
   const top = validate<Top>(topSchema, merged, '', sources);
 
-  const pbxs = top.pbxs.map((p, i) => loadPbx(p, i, sources, env));
-  const dupPbx = duplicates(pbxs.map((p) => p.name));
-  if (dupPbx) throw new ConfigError(fileDefining(sources, 'pbxs'), 'pbxs', `PBX name ${dupPbx} is used twice`);
-  const pbxNames = new Set(pbxs.map((p) => p.name));
+  const pbxNames = new Set(top.pbxs.map((p) => (isMapping(p) && typeof p.name === 'string' ? p.name : '')));
   const numbers = top.numbers.map((n, i) => loadNumber(n, i, sources, env, pbxNames));
   const dupNumber = duplicates(numbers.map((n) => n.number));
   if (dupNumber) throw new ConfigError(fileDefining(sources, 'numbers'), 'numbers', `number ${dupNumber} is listed twice`);
+  const pbxs = top.pbxs.map((p, i) => loadPbx(p, i, sources, env, new Set(numbers.map((n) => n.number))));
+  const dupPbx = duplicates(pbxs.map((p) => p.name));
+  if (dupPbx) throw new ConfigError(fileDefining(sources, 'pbxs'), 'pbxs', `PBX name ${dupPbx} is used twice`);
   const freeswitch = top.freeswitch.map((f, i) => loadFreeswitch(f, i, sources, env));
   if (freeswitch.length === 0) throw new ConfigError(fileDefining(sources, 'freeswitch'), 'freeswitch', 'at least one media server is required');
   if (!top.meta.hostname) throw new ConfigError(fileDefining(sources, 'meta'), 'meta.hostname', 'required: the SIP hostname configured at Meta');

@@ -5,6 +5,8 @@
  * holds them.
  */
 
+import type { DialingRules } from '../sip/dial-plan';
+
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 
 export interface LogConfig {
@@ -41,9 +43,12 @@ export interface MetaConfig {
   /** 401 (WWW-Authenticate) or 407 (Proxy-Authenticate) */
   challenge_status: 401 | 407;
   nonce_ttl_seconds: number;
-  /** Meta's SIP server for business-initiated calls */
+  /** business-initiated calls: Request-URI domain, where to send, and how to verify Meta's certificate */
+  outbound_domain: string;
   outbound_host: string;
   outbound_port: number;
+  outbound_tls_ca_file: string;
+  outbound_tls_servername: string;
 }
 
 export interface RouteRule {
@@ -80,6 +85,15 @@ export interface PbxTarget {
   /** prefix of the headers that carry Meta's values to the PBX */
   header_prefix: string;
   auth: PbxAuth | null;
+  /** CIDRs this PBX sends calls from */
+  allow_sources: string[];
+  /** credentials the PBX must answer our challenge with, if any */
+  inbound_auth: PbxAuth | null;
+  dialing: DialingRules;
+  /** default business number for calls from this PBX ('' = none) */
+  business_number: string;
+  business_number_header: string;
+  business_numbers_by_prefix: { prefix: string; number: string }[];
 }
 
 export interface CdrConfig {

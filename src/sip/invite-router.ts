@@ -1,25 +1,32 @@
+import { B2buaSession } from '../call/b2bua-session';
+import type { CallFacts, SessionDeps } from '../call/call-session';
+import { MetaFarSide } from '../call/meta-far-side';
+import { PbxFarSide } from '../call/pbx-far-side';
 import type { MetaConfig } from '../config/types';
-import { InboundSession } from '../call/inbound-session';
-import type { SessionDeps } from '../call/call-session';
-import type { MediaService } from '../media/types';
+import type { MediaService, MediaSession } from '../media/types';
 import type { Logger } from '../util/logger';
 import { REJECTIONS, reject, type Rejection } from './errors';
-import type { MetaAdmission } from './meta-admission';
-import type { SrfRequest, SrfResponse } from './srf-types';
 import { inviteView, type InviteView } from './invite-view';
+import type { InboundCall, MetaAdmission } from './meta-admission';
+import type { MetaTlsVerifier } from './meta-tls';
+import type { OutboundCall, PbxAdmission } from './pbx-admission';
+import type { SrfRequest, SrfResponse } from './srf-types';
 
 export interface InviteRouterDeps {
   meta: MetaConfig;
-  admission: MetaAdmission;
+  metaAdmission: MetaAdmission;
+  pbxAdmission: PbxAdmission;
+  metaTls: MetaTlsVerifier;
   media: MediaService;
   session: SessionDeps;
   log: Logger;
 }
 
 /**
- * Entry for every new INVITE: identify the trunk it came from, run that trunk's admission,
- * and hand an admitted call to a CallSession. Anything unidentified is refused here,
- * before any media or B-leg exists (SPEC R1).
+ * Entry for every new INVITE: identify the trunk it came from (Meta by its address
+ * ranges, a PBX by its allow-list), run that trunk's admission, and hand an admitted call
+ * to a B2buaSession. Anything unidentified is refused here, before any media or B-leg
+ * exists (SPEC R1).
  */
 export class InviteRouter {
   constructor(private readonly deps: InviteRouterDeps) {}
@@ -28,8 +35,13 @@ export class InviteRouter {
     const view = inviteView(req);
     const log = this.deps.log.child({ callId: view.callId, src: `${req.source_address}:${req.source_port}/${req.protocol}` });
     try {
-      if (this.deps.admission.isMetaSource(req.source_address)) {
+      if (this.deps.metaAdmission.isMetaSource(req.source_address)) {
         this.fromMeta(req, view, res, log);
+        return;
+      }
+      const pbx = this.deps.pbxAdmission.identify(req.source_address);
+      if (pbx) {
+        this.start(res, log, this.deps.pbxAdmission.admit(view, pbx), (call, media) => this.outbound(req, res, view, call, media));
         return;
       }
       this.refuse(res, log, reject('SOURCE_NOT_ALLOWED', 'INVITE from an address that is neither Meta nor a configured PBX'));
@@ -40,7 +52,11 @@ export class InviteRouter {
   }
 
   private fromMeta(req: SrfRequest, view: InviteView, res: SrfResponse, log: Logger): void {
-    const admitted = this.deps.admission.admit(view);
+    this.start(res, log, this.deps.metaAdmission.admit(view), (call, media) => this.inbound(req, res, view, call, media));
+  }
+
+  /** refuse, or allocate a media server and start the session */
+  private start<T extends object>(res: SrfResponse, log: Logger, admitted: T | Rejection, begin: (call: T, m: MediaSession) => void): void {
     if ('code' in admitted) {
       this.refuse(res, log, admitted);
       return;
@@ -50,8 +66,34 @@ export class InviteRouter {
       this.refuse(res, log, reject('NO_MEDIA_SERVER', 'no FreeSWITCH server is connected'));
       return;
     }
-    log.info({ business: admitted.business.number, caller: admitted.caller, pbx: admitted.pbx.name }, 'Meta call admitted');
-    const session = new InboundSession(this.deps.session, this.deps.meta, req, res, admitted, view.callId);
+    begin(admitted, media);
+  }
+
+  private inbound(req: SrfRequest, res: SrfResponse, view: InviteView, call: InboundCall, media: MediaSession): void {
+    this.deps.log.info({ callId: view.callId, business: call.business.number, caller: call.caller, pbx: call.pbx.name }, 'Meta call admitted');
+    const facts: CallFacts = {
+      direction: 'user-initiated', businessNumber: call.business.number, whatsappUser: call.caller, wacid: call.wacid,
+      pbx: call.pbx.name, pbxDestination: call.destination, metaCallId: view.callId, pbxCallId: null, mediaServer: null,
+      metaCallDuration: null, metaWarning: null,
+    };
+    const far = new PbxFarSide(this.deps.session.sip, call, this.deps.meta.hostname);
+    const session = new B2buaSession(this.deps.session, { side: 'meta', req, res }, far, facts, {
+      metaCallId: view.callId, wacid: call.wacid, business: call.business.number,
+    });
+    void session.run(media);
+  }
+
+  private outbound(req: SrfRequest, res: SrfResponse, view: InviteView, call: OutboundCall, media: MediaSession): void {
+    this.deps.log.info({ callId: view.callId, business: call.business.number, dialed: call.dialed, pbx: call.pbx.name }, 'PBX call admitted');
+    const facts: CallFacts = {
+      direction: 'business-initiated', businessNumber: call.business.number, whatsappUser: call.dialed, wacid: null,
+      pbx: call.pbx.name, pbxDestination: '', metaCallId: null, pbxCallId: view.callId, mediaServer: null,
+      metaCallDuration: null, metaWarning: null,
+    };
+    const far = new MetaFarSide(this.deps.session.sip, this.deps.meta, call, this.deps.metaTls);
+    const session = new B2buaSession(this.deps.session, { side: 'pbx', req, res }, far, facts, {
+      pbxCallId: view.callId, business: call.business.number, dialed: call.dialed,
+    });
     void session.run(media);
   }
 

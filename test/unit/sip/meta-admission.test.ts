@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { digestResponse, parseDigestHeader } from '../../../src/auth/digest';
 import { DigestServer } from '../../../src/auth/digest-server';
-import type { BusinessNumber, MetaConfig, PbxTarget } from '../../../src/config/types';
+import type { BusinessNumber } from '../../../src/config/types';
+import { metaConfig, pbxTarget } from '../../support/config-fixtures';
 import { MetaAdmission, type InboundCall } from '../../../src/sip/meta-admission';
 import type { Rejection } from '../../../src/sip/errors';
 import type { InviteView } from '../../../src/sip/invite-view';
 import { metaOffer } from '../../support/sdp';
 
-const meta: MetaConfig = {
-  hostname: 'gw.example.com', source_ranges: ['157.240.0.0/16'], require_tls: true, auth_realm: 'gw.example.com',
-  challenge_status: 407, nonce_ttl_seconds: 30, outbound_host: 'wa.meta.vc', outbound_port: 5061,
-};
-const pbx: PbxTarget = {
-  name: 'main', host: 'pbx', port: 5060, transport: 'udp', codecs: ['PCMU'], srtp: false, dtmf_payload_type: 101,
-  ring_timeout_seconds: 30, header_prefix: 'X-WA-', auth: null,
-};
-const sales: PbxTarget = { ...pbx, name: 'sales' };
+const meta = metaConfig();
+const pbx = pbxTarget();
+const sales = pbxTarget({ name: 'sales' });
 const number: BusinessNumber = {
   number: '+12145551869', sip_password: 'pw',
   routes: [{ when: { cta_payload: 'promo' }, pbx: 'sales', destination: '2000' }, { when: {}, pbx: 'main', destination: '1001' }],

@@ -1,0 +1,160 @@
+import type { MediaLeg, MediaSession } from '../media/types';
+import { isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '../sip/srf-types';
+import { CallSession, type CallFacts, type SessionDeps } from './call-session';
+import { CallState } from './call-state';
+import type { FinalResponse } from './failure-map';
+import type { FarSide } from './far-side';
+
+/** The INVITE being answered: Meta's (user-initiated) or the PBX's (business-initiated). */
+export interface CallingSide {
+  side: 'meta' | 'pbx';
+  req: SrfRequest;
+  res: SrfResponse;
+}
+
+const MEDIA_FAILED: FinalResponse = { status: 503, reason: 'Service Unavailable' };
+const OFFER_REFUSED: FinalResponse = { status: 488, reason: 'Not Acceptable Here' };
+
+/**
+ * One call through the gateway, either direction (SPEC X1, X3):
+ *   caller's offer → FreeSWITCH leg answering it
+ *   → FreeSWITCH leg making an offer → INVITE to the far side
+ *   → far side answers → its SDP to FreeSWITCH → bridge → 200 OK to the caller.
+ * The caller hears 180 while the far side rings, and a mapped final response if it fails.
+ */
+export class B2buaSession extends CallSession {
+  private ringTimer: NodeJS.Timeout | undefined;
+  private ringTimedOut = false;
+  private sentRinging = false;
+
+  constructor(deps: SessionDeps, private readonly caller: CallingSide, private readonly far: FarSide, facts: CallFacts, logBindings: Record<string, unknown>) {
+    super(deps, facts, logBindings);
+    caller.req.on('cancel', () => {
+      this.setFinalStatus(487);
+      void this.end(caller.side, 'cancel');
+    });
+  }
+
+  async run(media: MediaSession): Promise<void> {
+    this.facts.mediaServer = media.server;
+    this.sm.to(CallState.Connecting);
+    try {
+      const aLeg = await this.adopt(media.answerOffer(this.caller.req.body, this.caller.side));
+      if (!aLeg) return;
+      const bLeg = await this.adopt(media.createOffer(this.far.offer, this.far.side));
+      if (!bLeg) return;
+      const dialog = await this.dialFar(bLeg);
+      if (!dialog) return;
+      await bLeg.setRemoteSdp(dialog.remote.sdp);
+      await aLeg.bridge(bLeg);
+      if (this.sm.ending) return;
+      await this.answerCaller(aLeg);
+    } catch (err) {
+      // FreeSWITCH refusing the caller's offer is an SDP problem (488); anything else is ours (503)
+      this.failCaller(isSipError(err) && err.status === 488 ? OFFER_REFUSED : MEDIA_FAILED, `media-error: ${(err as Error).message}`, 'gateway');
+    }
+  }
+
+  /** INVITE the far side; resolves with its dialog, or null if the call ended instead */
+  private async dialFar(bLeg: MediaLeg): Promise<SrfDialog | null> {
+    this.ringTimer = setTimeout(() => this.onRingTimeout(), this.far.ringTimeoutMs);
+    try {
+      const dialog = await this.far.dial(this.far.shapeOffer(bLeg.localSdp), {
+        onRequest: (sent) => {
+          this.pendingInvite = sent;
+          this.setFarCallId(sent.get('Call-ID'));
+        },
+        onProvisional: (status) => this.onFarProvisional(status),
+      });
+      this.pendingInvite = null;
+      clearTimeout(this.ringTimer);
+      if (this.sm.ending) {
+        dialog.destroy();
+        return null;
+      }
+      this.watchDialog(dialog, this.far.side);
+      this.handleReinvites(dialog, this.far.side, bLeg);
+      return dialog;
+    } catch (err) {
+      this.pendingInvite = null;
+      clearTimeout(this.ringTimer);
+      if (this.sm.ending) return null;
+      if (!isSipError(err)) throw err;
+      if (this.ringTimedOut) {
+        this.failCaller(this.far.noAnswer, `${this.far.side}-no-answer`, this.far.side);
+      } else {
+        const out = this.far.mapFailure(err);
+        if (out.warning) this.facts.metaWarning = out.warning;
+        this.failCaller(out, out.cause, this.far.side, out.headers);
+      }
+      return null;
+    }
+  }
+
+  private setFarCallId(callId: string): void {
+    if (this.far.side === 'pbx') this.facts.pbxCallId = callId;
+    else this.facts.metaCallId = callId;
+  }
+
+  private onFarProvisional(status: number): void {
+    if (this.sentRinging || this.sm.ending || status < 180) return;
+    this.sentRinging = true;
+    this.sm.to(CallState.Ringing);
+    this.caller.res.send(180);
+  }
+
+  private onRingTimeout(): void {
+    this.ringTimedOut = true;
+    this.log.info({ ms: this.far.ringTimeoutMs, far: this.far.side }, 'no answer in time: cancelling');
+    const pending = this.pendingInvite;
+    if (pending) pending.cancel(() => undefined);
+    else this.failCaller(this.far.noAnswer, `${this.far.side}-no-answer`, this.far.side);
+  }
+
+  private async answerCaller(aLeg: MediaLeg): Promise<void> {
+    try {
+      const dialog = await this.deps.sip.createUAS(this.caller.req, this.caller.res, { localSdp: aLeg.localSdp });
+      if (this.sm.ending) {
+        dialog.destroy();
+        return;
+      }
+      this.watchDialog(dialog, this.caller.side);
+      this.handleReinvites(dialog, this.caller.side, aLeg);
+      this.markAnswered();
+    } catch (err) {
+      if (!this.sm.ending) void this.end(this.caller.side, `answer-failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * In-dialog re-INVITEs. The PBX's (hold, resume, refresh, new address) are answered from
+   * FreeSWITCH and never reach Meta (SPEC M8, P4). Meta should never send one; if it does,
+   * it gets our SDP as it was.
+   */
+  private handleReinvites(dialog: SrfDialog, side: 'meta' | 'pbx', leg: MediaLeg): void {
+    dialog.on('modify', (req: SrfRequest, res: SrfResponse) => {
+      void (async () => {
+        if (side === 'meta') {
+          this.log.warn('unexpected re-INVITE from Meta: answering with the current SDP');
+          res.send(200, { body: leg.localSdp });
+          return;
+        }
+        try {
+          if (req.body?.trim()) await leg.setRemoteSdp(req.body);
+          res.send(200, { body: leg.localSdp });
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'PBX re-INVITE refused by the media server');
+          res.send(488);
+        }
+      })();
+    });
+  }
+
+  /** a final non-2xx to the caller (if it can still get one) and the end of the call */
+  private failCaller(resp: FinalResponse, cause: string, by: 'meta' | 'pbx' | 'gateway', headers?: Record<string, string>): void {
+    if (this.sm.ending) return;
+    if (!this.caller.res.finalResponseSent) this.caller.res.send(resp.status, resp.reason, { headers: headers ?? {} });
+    this.setFinalStatus(resp.status);
+    void this.end(by, cause);
+  }
+}

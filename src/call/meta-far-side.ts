@@ -1,0 +1,86 @@
+import { answerChallenge } from '../auth/digest-client';
+import type { MetaConfig } from '../config/types';
+import { shapeOfferForMeta } from '../sdp/meta-offer-out';
+import type { OutboundCall } from '../sip/pbx-admission';
+import type { MetaTlsVerifier } from '../sip/meta-tls';
+import { isSipError, type SipErrorLike, type SipSignaling, type SrfDialog, type SrfRequest } from '../sip/srf-types';
+import { mapMetaFailureToPbx, META_NO_ANSWER } from './failure-map';
+import type { DialEvents, FailureOutcome, FarSide } from './far-side';
+
+function sipError(status: number, reason: string): SipErrorLike {
+  return Object.assign(new Error(`${status} ${reason}`), { name: 'SipError', status, reason });
+}
+
+/**
+ * Dialing Meta for an agent's call (SPEC M5-M8, M10): `sip:+<user>@wa.meta.vc;transport=tls`
+ * over TLS to Meta's SIP host, From = the business number at our configured hostname, an
+ * SDES Opus offer, no session timers. Meta's 407/401 is answered once (MD5 or SHA-256)
+ * with the same Call-ID and From tag and CSeq+1; a second challenge fails the call.
+ */
+export class MetaFarSide implements FarSide {
+  readonly side = 'meta' as const;
+  readonly offer = { codecs: ['OPUS'], srtp: true };
+  readonly noAnswer = META_NO_ANSWER;
+
+  constructor(
+    private readonly sip: SipSignaling,
+    private readonly meta: MetaConfig,
+    private readonly call: OutboundCall,
+    private readonly tls: MetaTlsVerifier,
+  ) {}
+
+  get ringTimeoutMs(): number {
+    return this.call.pbx.ring_timeout_seconds * 1000;
+  }
+
+  shapeOffer(sdp: string): string {
+    return shapeOfferForMeta(sdp);
+  }
+
+  async dial(localSdp: string, events: DialEvents): Promise<SrfDialog> {
+    try {
+      await this.tls.verify();
+    } catch (err) {
+      throw sipError(503, (err as Error).message);
+    }
+    const uri = `sip:${this.call.dialed}@${this.meta.outbound_domain};transport=tls`;
+    const proxy = `sip:${this.meta.outbound_host}:${this.meta.outbound_port};transport=tls`;
+    const from = `<sip:${this.call.business.number}@${this.meta.hostname}>`;
+    let sent: SrfRequest | null = null;
+    const callbacks = {
+      cbRequest: (err: Error | null, req: SrfRequest) => {
+        if (err) return;
+        sent = req;
+        events.onRequest(req);
+      },
+      cbProvisional: (res: { status: number }) => events.onProvisional(res.status),
+    };
+    try {
+      return await this.sip.createUAC(uri, { proxy, localSdp, headers: { From: from } }, callbacks);
+    } catch (err) {
+      const first = sent as SrfRequest | null;
+      if (!isSipError(err) || (err.status !== 401 && err.status !== 407) || !err.res || !first) throw err;
+      const answer = answerChallenge(err.status, err.res.get(err.status === 407 ? 'Proxy-Authenticate' : 'WWW-Authenticate'), {
+        username: this.call.business.number.slice(1), password: this.call.business.sip_password, method: 'INVITE', uri,
+      });
+      if (typeof answer === 'string') throw sipError(403, `cannot answer Meta's challenge: ${answer}`);
+      const seq = Number(first.get('CSeq').split(' ')[0]) + 1;
+      const pinned = `sip:${err.res.source_address}:${err.res.source_port};transport=tls`;
+      return await this.sip.createUAC(uri, {
+        proxy: pinned,
+        localSdp,
+        headers: { From: first.get('From'), 'Call-ID': first.get('Call-ID'), CSeq: `${seq} INVITE`, [answer.header]: answer.value },
+      }, callbacks);
+    }
+  }
+
+  mapFailure(err: SipErrorLike): FailureOutcome {
+    const warning = err.res?.get('Warning');
+    const resp = mapMetaFailureToPbx(err.status, err.reason);
+    return {
+      ...resp,
+      cause: `meta-${err.status}`,
+      ...(warning ? { warning, headers: { Warning: warning } } : {}),
+    };
+  }
+}

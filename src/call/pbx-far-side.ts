@@ -1,0 +1,55 @@
+import type { PbxTarget } from '../config/types';
+import type { InboundCall } from '../sip/meta-admission';
+import type { SipErrorLike, SipSignaling, SrfDialog } from '../sip/srf-types';
+import { mapPbxFailureToMeta, RING_TIMEOUT_RESPONSE } from './failure-map';
+import type { DialEvents, FailureOutcome, FarSide } from './far-side';
+
+/**
+ * Dialing the PBX for a WhatsApp user's call (SPEC P1, P2): the Request-URI is the
+ * routed extension at the PBX, the caller ID is the WhatsApp number, Meta's values ride
+ * along as headers, and the PBX's digest challenge is answered when it has credentials.
+ */
+export class PbxFarSide implements FarSide {
+  readonly side = 'pbx' as const;
+  readonly noAnswer = RING_TIMEOUT_RESPONSE;
+  private readonly pbx: PbxTarget;
+
+  constructor(private readonly sip: SipSignaling, private readonly call: InboundCall, private readonly ourHost: string) {
+    this.pbx = call.pbx;
+  }
+
+  get offer() {
+    return { codecs: this.pbx.codecs, srtp: this.pbx.srtp };
+  }
+
+  get ringTimeoutMs(): number {
+    return this.pbx.ring_timeout_seconds * 1000;
+  }
+
+  shapeOffer(sdp: string): string {
+    return sdp;
+  }
+
+  dial(localSdp: string, events: DialEvents): Promise<SrfDialog> {
+    const { pbx, destination, caller, pbxHeaders } = this.call;
+    const from = `sip:${caller}@${this.ourHost}`;
+    return this.sip.createUAC(
+      `sip:${destination}@${pbx.host}:${pbx.port};transport=${pbx.transport}`,
+      {
+        localSdp,
+        headers: { From: `"${caller.slice(1)}" <${from}>`, 'P-Asserted-Identity': `<${from}>`, ...pbxHeaders },
+        ...(pbx.auth ? { auth: pbx.auth } : {}),
+      },
+      {
+        cbRequest: (err, sent) => {
+          if (!err) events.onRequest(sent);
+        },
+        cbProvisional: (res) => events.onProvisional(res.status),
+      },
+    );
+  }
+
+  mapFailure(err: SipErrorLike): FailureOutcome {
+    return { ...mapPbxFailureToMeta(err.status), cause: `pbx-${err.status}` };
+  }
+}
