@@ -48,6 +48,7 @@ export function buildApp(cfg: GatewayConfig, log: Logger): App {
     .options((_req, res) => res.send(200));
   srf.on('connect', (_err, hostport) => {
     drachtioUp = true;
+    media.setDrachtioHostport(String(hostport));
     log.info({ hostport }, 'connected to drachtio-server');
   });
   srf.on('disconnect', () => {

@@ -41,7 +41,7 @@ export class B2buaSession extends CallSession {
     try {
       const aLeg = await this.adopt(media.answerOffer(this.caller.req.body, this.caller.side));
       if (!aLeg) return;
-      const bLeg = await this.adopt(media.createOffer(this.far.offer, this.far.side));
+      const bLeg = await this.adopt(this.far.prepareLeg(media));
       if (!bLeg) return;
       const dialog = await this.dialFar(bLeg);
       if (!dialog) return;

@@ -1,4 +1,4 @@
-import type { OfferOptions } from '../media/types';
+import type { MediaLeg, MediaSession } from '../media/types';
 import type { SipErrorLike, SrfDialog, SrfRequest } from '../sip/srf-types';
 import type { FinalResponse } from './failure-map';
 
@@ -23,8 +23,8 @@ export interface FailureOutcome extends FinalResponse {
 
 export interface FarSide {
   readonly side: 'meta' | 'pbx';
-  /** what the media leg toward this side offers */
-  readonly offer: OfferOptions;
+  /** the media leg toward this side, whose local SDP is our offer to it */
+  prepareLeg(media: MediaSession): Promise<MediaLeg>;
   readonly ringTimeoutMs: number;
   /** the calling side's answer when nobody answered in time */
   readonly noAnswer: FinalResponse;

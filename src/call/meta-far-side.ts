@@ -1,5 +1,6 @@
 import { answerChallenge } from '../auth/digest-client';
 import type { MetaConfig } from '../config/types';
+import type { MediaLeg, MediaSession } from '../media/types';
 import { shapeOfferForMeta } from '../sdp/meta-offer-out';
 import type { OutboundCall } from '../sip/pbx-admission';
 import type { MetaTlsVerifier } from '../sip/meta-tls';
@@ -19,7 +20,6 @@ function sipError(status: number, reason: string): SipErrorLike {
  */
 export class MetaFarSide implements FarSide {
   readonly side = 'meta' as const;
-  readonly offer = { codecs: ['OPUS'], srtp: true };
   readonly noAnswer = META_NO_ANSWER;
 
   constructor(
@@ -31,6 +31,11 @@ export class MetaFarSide implements FarSide {
 
   get ringTimeoutMs(): number {
     return this.call.pbx.ring_timeout_seconds * 1000;
+  }
+
+  /** FreeSWITCH's SDES offer; PCMU rides along only so that telephone-event/8000 is offered, and is trimmed */
+  prepareLeg(media: MediaSession): Promise<MediaLeg> {
+    return media.createSecureOffer(['OPUS', 'PCMU'], this.side);
   }
 
   shapeOffer(sdp: string): string {
@@ -56,7 +61,7 @@ export class MetaFarSide implements FarSide {
       cbProvisional: (res: { status: number }) => events.onProvisional(res.status),
     };
     try {
-      return await this.sip.createUAC(uri, { proxy, localSdp, headers: { From: from } }, callbacks);
+      return await this.sip.createUAC(uri, { proxy, localSdp, headers: { From: from, To: `<sip:${this.call.dialed}@${this.meta.outbound_domain}>` } }, callbacks);
     } catch (err) {
       const first = sent as SrfRequest | null;
       if (!isSipError(err) || (err.status !== 401 && err.status !== 407) || !err.res || !first) throw err;
@@ -69,7 +74,7 @@ export class MetaFarSide implements FarSide {
       return await this.sip.createUAC(uri, {
         proxy: pinned,
         localSdp,
-        headers: { From: first.get('From'), 'Call-ID': first.get('Call-ID'), CSeq: `${seq} INVITE`, [answer.header]: answer.value },
+        headers: { From: first.get('From'), To: first.get('To'), 'Call-ID': first.get('Call-ID'), CSeq: `${seq} INVITE`, [answer.header]: answer.value },
       }, callbacks);
     }
   }

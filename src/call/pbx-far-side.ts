@@ -1,4 +1,5 @@
 import type { PbxTarget } from '../config/types';
+import type { MediaLeg, MediaSession } from '../media/types';
 import type { InboundCall } from '../sip/meta-admission';
 import type { SipErrorLike, SipSignaling, SrfDialog } from '../sip/srf-types';
 import { mapPbxFailureToMeta, RING_TIMEOUT_RESPONSE } from './failure-map';
@@ -18,8 +19,11 @@ export class PbxFarSide implements FarSide {
     this.pbx = call.pbx;
   }
 
-  get offer() {
-    return { codecs: this.pbx.codecs, srtp: this.pbx.srtp };
+  /** FreeSWITCH offers the PBX's codecs, over SRTP when the PBX wants it */
+  prepareLeg(media: MediaSession): Promise<MediaLeg> {
+    return this.pbx.srtp
+      ? media.createSecureOffer(this.pbx.codecs, this.side)
+      : media.createOffer({ codecs: this.pbx.codecs, srtp: false }, this.side);
   }
 
   get ringTimeoutMs(): number {

@@ -29,18 +29,13 @@ export class FsMediaLeg implements MediaLeg {
     return this.ep.local.sdp;
   }
 
-  /** the fsmrf endpoint, for the media package's own use (bridging) */
-  get endpoint(): FsEndpoint {
-    return this.ep;
-  }
-
   async setRemoteSdp(sdp: string): Promise<void> {
     await this.ep.modify(sdp);
   }
 
+  /** uuid_bridge with any channel on the same FreeSWITCH */
   async bridge(other: MediaLeg): Promise<void> {
-    if (!(other instanceof FsMediaLeg)) throw new Error('can only bridge FreeSWITCH legs');
-    await this.ep.bridge(other.endpoint);
+    await this.ep.bridge(other.id);
   }
 
   onGone(cb: () => void): void {

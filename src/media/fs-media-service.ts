@@ -3,6 +3,7 @@ import type { FreeswitchServer } from '../config/types';
 import type { Logger } from '../util/logger';
 import { FsMediaLeg } from './fs-media-leg';
 import type { FsMediaServer, FsMrf } from './fsmrf-types';
+import { OriginateRegistry } from './originated-leg';
 import { createEndpointForOffer } from './sdes-endpoint';
 import type { MediaLeg, MediaService, MediaSession, OfferOptions } from './types';
 
@@ -72,7 +73,13 @@ class ServerSlot {
 }
 
 class FsSession implements MediaSession {
-  constructor(private readonly ms: FsMediaServer, readonly server: string) {}
+  constructor(
+    private readonly ms: FsMediaServer,
+    readonly server: string,
+    private readonly profile: string,
+    private readonly originate: OriginateRegistry,
+    private readonly drachtioSip: () => string,
+  ) {}
 
   async answerOffer(offer: string, tag: string): Promise<MediaLeg> {
     return new FsMediaLeg(await createEndpointForOffer(this.ms, offer, { 'X-WA-Leg': tag }));
@@ -80,14 +87,26 @@ class FsSession implements MediaSession {
 
   async createOffer(opts: OfferOptions, tag: string): Promise<MediaLeg> {
     const ep = await this.ms.createEndpoint({
-      headers: { 'X-WA-Leg': tag, 'X-WA-Codecs': opts.codecs.join(','), 'X-WA-Srtp': String(opts.srtp) },
+      headers: { 'X-WA-Leg': tag, 'X-WA-Codecs': opts.codecs.join(',') },
     });
     return new FsMediaLeg(ep);
+  }
+
+  createSecureOffer(codecs: readonly string[], tag: string): Promise<MediaLeg> {
+    return this.originate.originate(this.ms, this.ms.srf, this.profile, this.drachtioSip(), {
+      // ^^: switches the list separator, as commas would split the variable list
+      absolute_codec_string: `^^:${codecs.join(':')}`,
+      rtp_secure_media: 'true:AES_CM_128_HMAC_SHA1_80',
+      'sip_h_X-WA-Leg': tag,
+    });
   }
 }
 
 export class FsMediaService implements MediaService {
   private readonly slots: ServerSlot[];
+  private readonly originate = new OriginateRegistry();
+  /** drachtio's SIP address for FreeSWITCH's own INVITEs (set when drachtio connects) */
+  private drachtioSip = '127.0.0.1:5060';
 
   constructor(srf: Srf, servers: readonly FreeswitchServer[], log: Logger) {
     const mrf = new Mrf(srf);
@@ -105,7 +124,17 @@ export class FsMediaService implements MediaService {
       if (!s.ms?.connected()) continue;
       if (!best?.ms || s.ms.currentSessions < best.ms.currentSessions) best = s;
     }
-    return best?.ms ? new FsSession(best.ms, best.name) : null;
+    return best?.ms ? new FsSession(best.ms, best.name, best.conf.profile, this.originate, () => this.drachtioSip) : null;
+  }
+
+  claimLeg(legId: string, req: unknown, res: unknown): boolean {
+    return this.originate.claim(legId, req as Srf.SrfRequest, res as Srf.SrfResponse);
+  }
+
+  /** from drachtio's connect hostport, e.g. `tcp/127.0.0.1:5060,udp/127.0.0.1:5060,tls/...` */
+  setDrachtioHostport(hostport: string): void {
+    const udp = hostport.split(',').find((h) => h.startsWith('udp/'));
+    if (udp) this.drachtioSip = udp.slice(4).replace(/^0\.0\.0\.0:/, '127.0.0.1:');
   }
 
   healthyCount(): number {

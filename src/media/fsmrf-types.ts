@@ -12,7 +12,7 @@ export interface FsEndpoint extends EventEmitter {
   readonly remote: { sdp: string };
   readonly dialog: Srf.Dialog;
   modify(sdp: string): Promise<unknown>;
-  bridge(other: FsEndpoint): Promise<void>;
+  bridge(other: FsEndpoint | string): Promise<void>;
   destroy(): Promise<void>;
   execute(app: string, arg?: string): Promise<unknown>;
   api(command: string, args?: string | string[]): Promise<{ getBody(): string }>;
@@ -35,6 +35,7 @@ export interface FsMediaServer extends EventEmitter {
   readonly pendingConnections: Map<string, PendingConnection>;
   currentSessions: number;
   maxSessions: number;
+  readonly conn: { bgapi(command: string): void };
   connected(): boolean;
   createEndpoint(opts?: { headers?: Record<string, string> }): Promise<FsEndpoint>;
   api(command: string): Promise<string>;

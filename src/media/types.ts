@@ -20,20 +20,25 @@ export interface MediaLeg {
 export interface OfferOptions {
   /** FreeSWITCH codec names, preferred first */
   codecs: readonly string[];
-  srtp: boolean;
+  /** must be false: FreeSWITCH's 3pcc offers carry no a=crypto (use createSecureOffer) */
+  srtp: false;
 }
 
 export interface MediaSession {
   readonly server: string;
   /** a leg that answers the far end's offer (Meta's SDES Opus offer) */
   answerOffer(offer: string, tag: string): Promise<MediaLeg>;
-  /** a leg that makes an offer (toward the PBX) */
+  /** a leg that makes a plain RTP offer with these codecs (toward the PBX) */
   createOffer(opts: OfferOptions, tag: string): Promise<MediaLeg>;
+  /** a leg that makes an SDES-SRTP offer with these codecs (toward Meta, or an SRTP PBX) */
+  createSecureOffer(codecs: readonly string[], tag: string): Promise<MediaLeg>;
 }
 
 export interface MediaService {
   /** a healthy media server for a new call, or null when none is up */
   allocate(): MediaSession | null;
+  /** an INVITE a media server sent for a leg we originated; false if it is not one of ours */
+  claimLeg(legId: string, req: unknown, res: unknown): boolean;
   healthyCount(): number;
   close(): Promise<void>;
 }

@@ -35,6 +35,8 @@ export class InviteRouter {
     const view = inviteView(req);
     const log = this.deps.log.child({ callId: view.callId, src: `${req.source_address}:${req.source_port}/${req.protocol}` });
     try {
+      const legId = req.get('X-WA-Leg-Id');
+      if (legId && this.deps.media.claimLeg(legId, req, res)) return;
       if (this.deps.metaAdmission.isMetaSource(req.source_address)) {
         this.fromMeta(req, view, res, log);
         return;

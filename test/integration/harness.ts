@@ -22,6 +22,7 @@ export const testBed = inject('testBed');
 export const BUSINESS = '+12145551869';
 export const BUSINESS_PASSWORD = 'meta-generated-sip-password-1';
 export const WA_USER = '+12195550714';
+export const PBX_INBOUND_PASSWORD = 'pbx-trunk-secret';
 
 export interface Gateway {
   app: App;
@@ -47,6 +48,9 @@ freeswitch:
 meta:
   hostname: ${t.gatewayHostname}
   source_ranges: [${t.meta.host}/32]
+  outbound_host: ${t.meta.host}
+  outbound_port: ${t.meta.listenPort}
+  outbound_tls_ca_file: ${testBed ? join(testBed.certs.dir, 'ca.crt') : ''}
 numbers:
   - number: "${BUSINESS}"
     sip_password_env: TEST_META_PASSWORD
@@ -59,6 +63,13 @@ pbxs:
     transport: udp
     codecs: [PCMU]
     ring_timeout_seconds: 4
+    business_number: "${BUSINESS}"
+    dialing: { strip_prefixes: ["9"], national_prefix: "0", country_code: "44" }
+  - name: locked
+    host: ${t.pbx.lockedHost}
+    port: ${t.pbx.port}
+    inbound_auth: { username: pbx-trunk, password_env: TEST_PBX_INBOUND_PASSWORD }
+    business_number: "${BUSINESS}"
 ${overrides}`;
 }
 
@@ -66,6 +77,7 @@ export const TEST_ENV = {
   TEST_DRACHTIO_SECRET: TEST_BED.drachtio.secret,
   TEST_FS_SECRET: TEST_BED.freeswitch.password,
   TEST_META_PASSWORD: BUSINESS_PASSWORD,
+  TEST_PBX_INBOUND_PASSWORD: PBX_INBOUND_PASSWORD,
 };
 
 export async function startGateway(name: string, yaml = gatewayYaml()): Promise<Gateway> {
@@ -126,7 +138,7 @@ export async function startMeta(): Promise<MetaPeer> {
   });
 }
 
-export function startPbx(): Promise<PbxPeer> {
+export function startPbx(host: string = TEST_BED.pbx.host): Promise<PbxPeer> {
   const t = TEST_BED;
-  return PbxPeer.start(t.pbx.host, t.pbx.port, { host: t.drachtio.sipHost, port: t.drachtio.udpPort });
+  return PbxPeer.start(host, t.pbx.port, { host: t.drachtio.sipHost, port: t.drachtio.udpPort });
 }

@@ -49,7 +49,7 @@ describe.skipIf(!testBed)('inbound call: Meta → gateway → PBX', () => {
     const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
     rtp.push(pbxRtp);
     const toTag = randomToken('p');
-    pbx.ring(inv, toTag);
+    pbx.ringAt(inv, toTag);
     await meta.waitResponse(attempt.callId, attempt.cseq, (s) => s === 180);
     const pbxDialog = pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port }), toTag);
     const okRecv = await meta.waitResponse(attempt.callId, attempt.cseq, (s) => s >= 200);

@@ -96,7 +96,7 @@ describe.skipIf(!testBed)('inbound call: refusals and failures', () => {
   it('CANCEL from Meta while the PBX rings: 487 to Meta, CANCEL to the PBX', async () => {
     const a = await metaInviteWithAuth(meta, offer());
     const inv = await pbx.nextInvite();
-    pbx.ring(inv, 'ringtag1');
+    pbx.ringAt(inv, 'ringtag1');
     await meta.waitResponse(a.callId, a.cseq, (s) => s === 180);
     meta.cancel(a.invite);
     const final = await meta.waitResponse(a.callId, a.cseq, (s) => s >= 200);
@@ -122,7 +122,7 @@ describe.skipIf(!testBed)('inbound call: refusals and failures', () => {
     const a = await metaInviteWithAuth(meta, offer());
     const inv = await pbx.nextInvite();
     const rangAt = Date.now();
-    pbx.ring(inv, 'ringtag2');
+    pbx.ringAt(inv, 'ringtag2');
     const final = await meta.waitResponse(a.callId, a.cseq, (s) => s >= 200, 15_000);
     const waited = Date.now() - rangAt;
     expect(final.msg.status).toBe(480);

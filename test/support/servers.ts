@@ -17,7 +17,7 @@ export const TEST_BED = {
   drachtio: { adminHost: '127.0.0.1', adminPort: 19022, secret: 'test-drachtio-secret', sipHost: '127.0.0.1', tlsPort: 15061, udpPort: 15060 },
   freeswitch: { host: '127.0.0.1', sipPort: 15080, eslPort: 18021, password: 'test-esl-secret', rtpStart: 31000, rtpEnd: 31999 },
   meta: { host: '127.0.0.10', listenPort: 15071, strangerHost: '127.0.0.11' },
-  pbx: { host: '127.0.0.20', port: 15062 },
+  pbx: { host: '127.0.0.20', port: 15062, lockedHost: '127.0.0.22', strangerHost: '127.0.0.21' },
   gatewayHostname: 'gw.test',
 } as const;
 

@@ -1,8 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { createServer, connect, type Server, type TLSSocket } from 'node:tls';
-import { digestResponse, parseDigestHeader, parseAlgorithm } from '../../../src/auth/digest';
-import { header, randomToken, serialize, StreamFramer, type SipMessage } from './message';
-import { SipPeer } from './peer';
+import { randomToken, serialize, StreamFramer, type SipMessage } from './message';
+import { SipPeer, type Received } from './peer';
 
 /**
  * Plays Meta's SIP side over TLS, shaped after the real traces in meta-docs: it connects
@@ -81,9 +80,11 @@ export class MetaPeer extends SipPeer {
     return sock;
   }
 
+  /** over our connection to the gateway, else over the gateway's latest connection to us */
   send(msg: SipMessage): void {
-    if (!this.client) throw new Error('MetaPeer: not connected');
-    this.client.write(serialize(msg));
+    const sock = this.client ?? this.incoming[this.incoming.length - 1];
+    if (!sock) throw new Error('MetaPeer: no connection to the gateway');
+    sock.write(serialize(msg));
   }
 
   /** a user-initiated INVITE as in Meta's traces */
@@ -112,58 +113,16 @@ export class MetaPeer extends SipPeer {
     };
   }
 
-  /** the same INVITE again, CSeq+1, new branch, with credentials answering `challenge` */
-  withCredentials(invite: SipMessage, challenge: SipMessage, username: string, password: string, uri: string): SipMessage {
-    const authName = challenge.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
-    const c = parseDigestHeader(header(challenge, authName));
-    if (!c?.nonce || !c.realm) throw new Error(`no digest challenge in ${challenge.status}`);
-    const algorithm = parseAlgorithm(c.algorithm) ?? 'MD5';
-    const cnonce = randomToken('c');
-    const response = digestResponse({ algorithm, username, realm: c.realm, password, method: 'INVITE', uri, nonce: c.nonce, qop: 'auth', nc: '00000001', cnonce });
-    const value = `Digest username="${username}", realm="${c.realm}", nonce="${c.nonce}", uri="${uri}", response="${response}", algorithm=${algorithm}, cnonce="${cnonce}", opaque="${c.opaque ?? ''}", qop=auth, nc=00000001`;
-    const [seq] = (header(invite, 'CSeq') ?? '1').split(' ');
-    const headers = invite.headers
-      .filter(([n]) => !/^(via|cseq|proxy-authorization|authorization)$/i.test(n))
-      .map((h): [string, string] => [h[0], h[1]]);
-    headers.unshift(['Via', this.via() + ';alias']);
-    headers.push(['CSeq', `${Number(seq) + 1} INVITE`], [challenge.status === 401 ? 'Authorization' : 'Proxy-Authorization', value]);
-    return { ...invite, headers };
+  /** Meta's 407 challenge to a business-initiated INVITE (SPEC M6), with `algorithm` */
+  challenge(inv: Received, nonce: string, algorithm: 'MD5' | 'SHA-256' = 'MD5'): void {
+    this.reject(inv, 407, 'Proxy Authentication Required', [
+      ['Proxy-Authenticate', `Digest realm="wa.meta.vc",nonce="${nonce}",opaque="440badfc05072367",algorithm=${algorithm},qop="auth"`],
+    ]);
   }
 
-  /** ACK for a non-2xx final response: same branch as the INVITE (RFC 3261 §17.1.1.3) */
-  ackNon2xx(invite: SipMessage, resp: SipMessage): void {
-    const [seq] = (header(invite, 'CSeq') ?? '1').split(' ');
-    this.send({
-      method: 'ACK',
-      uri: invite.uri,
-      headers: [
-        ['Via', header(invite, 'Via')!],
-        ['Max-Forwards', '70'],
-        ['From', header(invite, 'From')!],
-        ['To', header(resp, 'To')!],
-        ['Call-ID', header(invite, 'Call-ID')!],
-        ['CSeq', `${seq} ACK`],
-      ],
-      body: '',
-    });
-  }
-
-  /** CANCEL for a pending INVITE */
-  cancel(invite: SipMessage): void {
-    const [seq] = (header(invite, 'CSeq') ?? '1').split(' ');
-    this.send({
-      method: 'CANCEL',
-      uri: invite.uri,
-      headers: [
-        ['Via', header(invite, 'Via')!],
-        ['Max-Forwards', '70'],
-        ['From', header(invite, 'From')!],
-        ['To', header(invite, 'To')!],
-        ['Call-ID', header(invite, 'Call-ID')!],
-        ['CSeq', `${seq} CANCEL`],
-      ],
-      body: '',
-    });
+  /** Meta's Contact on its answers */
+  contact(user: string): string {
+    return `<sip:${user}@wa.meta.vc;transport=tls;ob;X-FB-Sip-Smc-Tier=collaboration.sip_gateway.sip.prod>;isfocus`;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { header, parseMessage, randomToken, responseTo, serialize, type SipMessage } from './message';
+import { parseMessage, randomToken, serialize, type SipMessage } from './message';
 import { SipPeer, type Dialog, type Received } from './peer';
 
 /**
@@ -41,29 +41,38 @@ export class PbxPeer extends SipPeer {
     this.sock.send(serialize(msg), this.gateway.port, this.gateway.host);
   }
 
-  /** next INVITE the gateway sends us (a new call) */
-  nextInvite(timeoutMs = 10_000): Promise<Received> {
-    return this.wait((r) => r.msg.method === 'INVITE' && !/tag=/.test(header(r.msg, 'To') ?? ''), timeoutMs, 'INVITE at the PBX');
+  contact(): string {
+    return `<sip:pbx@${this.host}:${this.port}>`;
   }
 
-  ring(inv: Received, toTag: string): void {
-    inv.reply(responseTo(inv.msg, 180, 'Ringing', { toTag, headers: [['Contact', `<sip:pbx@${this.host}:${this.port}>`]] }));
+  ringAt(inv: Received, toTag: string): void {
+    this.ring(inv, toTag, this.contact());
   }
 
   /** answer with SDP; returns the UAS dialog */
   answer(inv: Received, sdp: string, toTag = randomToken('p')): Dialog {
-    inv.reply(
-      responseTo(inv.msg, 200, 'OK', {
-        toTag,
-        headers: [['Contact', `<sip:pbx@${this.host}:${this.port}>`], ['Content-Type', 'application/sdp']],
-        body: sdp,
-      }),
-    );
-    return SipPeer.uasDialog(inv.msg, toTag);
+    return this.answerWith(inv, sdp, this.contact(), { toTag });
   }
 
-  reject(inv: Received, status: number, reason: string): void {
-    inv.reply(responseTo(inv.msg, status, reason, { toTag: randomToken('p') }));
+  /** an agent's call: INVITE sip:<dialed>@<gateway> with an SDP offer */
+  buildInvite(dialed: string, sdp: string, extra: [string, string][] = []): SipMessage {
+    return {
+      method: 'INVITE',
+      uri: `sip:${dialed}@${this.gateway.host}:${this.gateway.port}`,
+      headers: [
+        ['Via', this.via()],
+        ['Max-Forwards', '70'],
+        ['From', `"Agent 1001" <sip:1001@${this.host}>;tag=${randomToken('a')}`],
+        ['To', `<sip:${dialed}@${this.gateway.host}>`],
+        ['Call-ID', `${randomToken('pbx')}@${this.host}`],
+        ['CSeq', '101 INVITE'],
+        ['Contact', this.contact()],
+        ['User-Agent', 'TestPBX'],
+        ...extra,
+        ['Content-Type', 'application/sdp'],
+      ],
+      body: sdp,
+    };
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import { digestResponse, parseAlgorithm, parseDigestHeader } from '../../../src/auth/digest';
 import { cseqOf, header, headerAll, randomToken, responseTo, serialize, tagOf, uriOf, type SipMessage } from './message';
 
 /**
@@ -172,6 +173,81 @@ export abstract class SipPeer {
         ['To', `<${d.remoteUri}>;tag=${d.remoteTag}`],
         ['Call-ID', d.callId],
         ['CSeq', `${inviteCseq} ACK`],
+      ],
+      body: '',
+    });
+  }
+
+  /** next out-of-dialog INVITE sent to us (a new call) */
+  nextInvite(timeoutMs = 10_000): Promise<Received> {
+    return this.wait((r) => r.msg.method === 'INVITE' && !/tag=/.test(header(r.msg, 'To') ?? ''), timeoutMs, 'a new INVITE');
+  }
+
+  ring(inv: Received, toTag: string, contact: string): void {
+    inv.reply(responseTo(inv.msg, 180, 'Ringing', { toTag, headers: [['Contact', contact]] }));
+  }
+
+  /** answer with SDP (and optional Record-Route for the response); returns the UAS dialog */
+  answerWith(inv: Received, sdp: string, contact: string, o: { toTag?: string; recordRoute?: string[] } = {}): Dialog {
+    const toTag = o.toTag ?? randomToken('u');
+    const resp = responseTo(inv.msg, 200, 'OK', { toTag, headers: [['Contact', contact], ['Content-Type', 'application/sdp']], body: sdp });
+    if (o.recordRoute) {
+      resp.headers = resp.headers.filter(([n]) => n.toLowerCase() !== 'record-route');
+      resp.headers.splice(1, 0, ...o.recordRoute.map((r): [string, string] => ['Record-Route', r]));
+    }
+    inv.reply(resp);
+    return SipPeer.uasDialog(inv.msg, toTag);
+  }
+
+  reject(inv: Received, status: number, reason: string, headers: [string, string][] = []): void {
+    inv.reply(responseTo(inv.msg, status, reason, { toTag: randomToken('r'), headers }));
+  }
+
+  /** the same request again, CSeq+1, new branch, with credentials answering `challenge` */
+  withCredentials(req: SipMessage, challenge: SipMessage, username: string, password: string, uri: string): SipMessage {
+    const authName = challenge.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
+    const c = parseDigestHeader(header(challenge, authName));
+    if (!c?.nonce || !c.realm) throw new Error(`no digest challenge in ${challenge.status}`);
+    const algorithm = parseAlgorithm(c.algorithm) ?? 'MD5';
+    const cnonce = randomToken('c');
+    const response = digestResponse({ algorithm, username, realm: c.realm, password, method: req.method!, uri, nonce: c.nonce, qop: 'auth', nc: '00000001', cnonce });
+    const value = `Digest username="${username}", realm="${c.realm}", nonce="${c.nonce}", uri="${uri}", response="${response}", algorithm=${algorithm}, cnonce="${cnonce}", opaque="${c.opaque ?? ''}", qop=auth, nc=00000001`;
+    const { seq } = cseqOf(req);
+    const headers = req.headers.filter(([n]) => !/^(via|cseq|proxy-authorization|authorization)$/i.test(n)).map((h): [string, string] => [h[0], h[1]]);
+    headers.unshift(['Via', this.via()]);
+    headers.push(['CSeq', `${seq + 1} ${req.method}`], [challenge.status === 401 ? 'Authorization' : 'Proxy-Authorization', value]);
+    return { ...req, headers };
+  }
+
+  /** ACK for a non-2xx final response: same branch as the INVITE (RFC 3261 §17.1.1.3) */
+  ackNon2xx(invite: SipMessage, resp: SipMessage): void {
+    this.send({
+      method: 'ACK',
+      uri: invite.uri,
+      headers: [
+        ['Via', header(invite, 'Via')!],
+        ['Max-Forwards', '70'],
+        ['From', header(invite, 'From')!],
+        ['To', header(resp, 'To')!],
+        ['Call-ID', header(invite, 'Call-ID')!],
+        ['CSeq', `${cseqOf(invite).seq} ACK`],
+      ],
+      body: '',
+    });
+  }
+
+  /** CANCEL for a pending INVITE */
+  cancel(invite: SipMessage): void {
+    this.send({
+      method: 'CANCEL',
+      uri: invite.uri,
+      headers: [
+        ['Via', header(invite, 'Via')!],
+        ['Max-Forwards', '70'],
+        ['From', header(invite, 'From')!],
+        ['To', header(invite, 'To')!],
+        ['Call-ID', header(invite, 'Call-ID')!],
+        ['CSeq', `${cseqOf(invite).seq} CANCEL`],
       ],
       body: '',
     });

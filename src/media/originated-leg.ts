@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type Srf from 'drachtio-srf';
+import type { FsMediaServer } from './fsmrf-types';
+import type { MediaLeg } from './types';
+
+type Dialog = Srf.Dialog;
+type Request = Srf.SrfRequest;
+type Response = Srf.SrfResponse;
+
+const RELEASE_TIMEOUT_MS = 3000;
+const OFFER_TIMEOUT_MS = 4000;
+
+/**
+ * A FreeSWITCH leg that makes an SDES-SRTP offer: FreeSWITCH originates a call to
+ * drachtio (`originate ... &park`), the gateway holds that INVITE, its SDP is our offer to
+ * the far side, and the far side's answer goes back in our 200 OK.
+ *
+ * Why not fsmrf's 3pcc endpoint: FreeSWITCH's 3pcc offer carries no `a=crypto`, and
+ * giving FreeSWITCH the far side's key in a re-INVITE *offer* makes it pick a new key of
+ * its own, which the far side (Meta, which takes no re-INVITE) would never learn. Here
+ * the far side's key reaches FreeSWITCH in an answer, so FreeSWITCH keeps its key.
+ */
+export class OriginatedLeg implements MediaLeg {
+  private dialog: Dialog | null = null;
+  private gone = false;
+  private released: Promise<void> | null = null;
+  private readonly goneCallbacks: (() => void)[] = [];
+
+  constructor(
+    private readonly ms: FsMediaServer,
+    private readonly srf: Srf,
+    readonly id: string,
+    private readonly req: Request,
+    private readonly res: Response,
+  ) {
+    req.on('cancel', () => this.markGone());
+  }
+
+  get localSdp(): string {
+    return this.req.body;
+  }
+
+  /** the first call answers FreeSWITCH's INVITE; later ones are re-INVITEs */
+  async setRemoteSdp(sdp: string): Promise<void> {
+    if (this.dialog) {
+      await this.dialog.modify(sdp);
+      return;
+    }
+    const dialog = await this.srf.createUAS(this.req, this.res, { localSdp: sdp });
+    this.dialog = dialog;
+    dialog.on('destroy', () => this.markGone());
+    if (this.released) dialog.destroy();
+  }
+
+  async bridge(other: MediaLeg): Promise<void> {
+    const body = await this.ms.api(`uuid_bridge ${other.id} ${this.id}`);
+    if (!body.startsWith('+OK')) throw new Error(`uuid_bridge: ${body.trim()}`);
+  }
+
+  onGone(cb: () => void): void {
+    this.goneCallbacks.push(cb);
+  }
+
+  release(): Promise<void> {
+    this.released ??= this.doRelease();
+    return this.released;
+  }
+
+  private markGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    if (!this.released) for (const cb of this.goneCallbacks) cb();
+  }
+
+  private async doRelease(): Promise<void> {
+    if (this.gone) return;
+    if (!this.dialog) {
+      if (!this.res.finalResponseSent) this.res.send(487);
+      return;
+    }
+    const dialog = this.dialog;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => dialog.destroy(undefined, () => resolve())),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, RELEASE_TIMEOUT_MS); }),
+    ]);
+    clearTimeout(timer);
+    // belt and braces: if FreeSWITCH missed the BYE, the channel still goes
+    if (!this.gone) await this.ms.api(`uuid_kill ${this.id}`).catch(() => undefined);
+  }
+}
+
+/**
+ * Originated legs waiting for FreeSWITCH's INVITE to reach the gateway. The INVITE router
+ * hands every INVITE that carries `X-WA-Leg-Id` from a media server to `claim()`.
+ */
+export class OriginateRegistry {
+  private readonly pending = new Map<string, (req: Request, res: Response) => void>();
+
+  async originate(ms: FsMediaServer, srf: Srf, profile: string, drachtioSip: string, vars: Record<string, string>): Promise<OriginatedLeg> {
+    const legId = randomUUID();
+    const uuid = randomUUID();
+    const channelVars = { ...vars, origination_uuid: uuid, 'sip_h_X-WA-Leg-Id': legId, originate_timeout: '300', ignore_early_media: 'true' };
+    const varString = Object.entries(channelVars).map(([k, v]) => `${k}=${v}`).join(',');
+    const arrived = new Promise<{ req: Request; res: Response }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(legId);
+        reject(new Error('FreeSWITCH did not originate the leg in time'));
+      }, OFFER_TIMEOUT_MS);
+      this.pending.set(legId, (req, res) => {
+        clearTimeout(timer);
+        resolve({ req, res });
+      });
+    });
+    ms.conn.bgapi(`originate {${varString}}sofia/${profile}/sip:wa-leg@${drachtioSip} &park()`);
+    const { req, res } = await arrived;
+    return new OriginatedLeg(ms, srf, uuid, req, res);
+  }
+
+  /** true if the INVITE was a leg we asked for (it is then taken care of) */
+  claim(legId: string, req: Request, res: Response): boolean {
+    const take = this.pending.get(legId);
+    if (!take) return false;
+    this.pending.delete(legId);
+    take(req, res);
+    return true;
+  }
+}
