@@ -37,7 +37,7 @@ export function buildApp(cfg: GatewayConfig, log: Logger): App {
     pbxAdmission,
     metaTls: new MetaTlsVerifier(cfg.meta),
     media,
-    session: { sip: asSignaling(srf), registry, cdr, log },
+    session: { sip: asSignaling(srf), media: cfg.media, registry, cdr, log },
     log,
   });
   let drachtioUp = false;

@@ -3,6 +3,8 @@ import { isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '.
 import { CallSession, type CallFacts, type SessionDeps } from './call-session';
 import { CallState } from './call-state';
 import type { FinalResponse } from './failure-map';
+import { answerWithDirection, offerDirection } from '../sdp/direction';
+import { parseDtmfInfo } from './dtmf-info';
 import type { FarSide } from './far-side';
 
 /** The INVITE being answered: Meta's (user-initiated) or the PBX's (business-initiated). */
@@ -39,9 +41,9 @@ export class B2buaSession extends CallSession {
     this.facts.mediaServer = media.server;
     this.sm.to(CallState.Connecting);
     try {
-      const aLeg = await this.adopt(media.answerOffer(this.caller.req.body, this.caller.side));
+      const aLeg = await this.adopt(media.answerOffer(this.caller.req.body, this.legOptions(this.caller.side)), this.caller.side);
       if (!aLeg) return;
-      const bLeg = await this.adopt(this.far.prepareLeg(media));
+      const bLeg = await this.adopt(this.far.prepareLeg(media, this.legOptions(this.far.side)), this.far.side);
       if (!bLeg) return;
       const dialog = await this.dialFar(bLeg);
       if (!dialog) return;
@@ -49,6 +51,7 @@ export class B2buaSession extends CallSession {
       await aLeg.bridge(bLeg);
       if (this.sm.ending) return;
       await this.answerCaller(aLeg);
+      this.relayInfoDtmf(this.caller.side === 'pbx' ? bLeg : aLeg);
     } catch (err) {
       // FreeSWITCH refusing the caller's offer is an SDP problem (488); anything else is ours (503)
       this.failCaller(isSipError(err) && err.status === 488 ? OFFER_REFUSED : MEDIA_FAILED, `media-error: ${(err as Error).message}`, 'gateway');
@@ -140,13 +143,25 @@ export class B2buaSession extends CallSession {
           return;
         }
         try {
-          if (req.body?.trim()) await leg.setRemoteSdp(req.body);
-          res.send(200, { body: leg.localSdp });
+          const offer = req.body?.trim() ? req.body : null;
+          if (offer) await leg.setRemoteSdp(offer);
+          this.log.info({ direction: offer ? offerDirection(offer) : 'refresh' }, 'PBX re-INVITE answered from FreeSWITCH');
+          res.send(200, { body: offer ? answerWithDirection(leg.localSdp, offer) : leg.localSdp });
         } catch (err) {
           this.log.warn({ err: (err as Error).message }, 'PBX re-INVITE refused by the media server');
           res.send(488);
         }
       })();
+    });
+  }
+
+  /** SIP INFO digits from the PBX go to Meta as RFC 4733 events on the Meta leg */
+  private relayInfoDtmf(metaLeg: MediaLeg): void {
+    this.dialogs.pbx?.on('info', (req: SrfRequest, res: SrfResponse) => {
+      const d = parseDtmfInfo(req.get('Content-Type'), req.body);
+      res.send(d ? 200 : 415);
+      if (!d) return;
+      metaLeg.sendDtmf(d.digit, d.durationMs).catch((err: Error) => this.log.warn({ err: err.message }, 'DTMF relay failed'));
     });
   }
 

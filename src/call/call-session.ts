@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CdrRecord, CdrSink } from '../cdr/cdr';
-import type { MediaLeg } from '../media/types';
+import type { MediaConfig } from '../config/types';
+import type { LegOptions, MediaLeg } from '../media/types';
 import type { SipSignaling, SrfDialog, SrfRequest } from '../sip/srf-types';
 import type { Logger } from '../util/logger';
 import { CallState, StateMachine } from './call-state';
@@ -10,6 +11,7 @@ export type Side = 'meta' | 'pbx' | 'gateway';
 
 export interface SessionDeps {
   sip: SipSignaling;
+  media: MediaConfig;
   registry: CallRegistry;
   cdr: CdrSink;
   log: Logger;
@@ -49,6 +51,8 @@ export abstract class CallSession {
   private answerAt: Date | null = null;
   private finalStatus = 0;
   private ended: Promise<void> | null = null;
+  private readonly goneCauses = new Map<'meta' | 'pbx', string>();
+  private goneTimer: NodeJS.Timeout | undefined;
 
   constructor(protected readonly deps: SessionDeps, protected readonly facts: CallFacts, logBindings: Record<string, unknown>) {
     this.log = deps.log.child({ call: this.id, dir: facts.direction, ...logBindings });
@@ -60,16 +64,39 @@ export abstract class CallSession {
     return this.sm.state;
   }
 
+  /** watchdog and comfort-noise settings of the leg facing `side` */
+  protected legOptions(side: 'meta' | 'pbx'): LegOptions {
+    const m = this.deps.media;
+    return side === 'meta'
+      ? { tag: 'meta', rtpTimeoutSeconds: m.meta_rtp_timeout_seconds, comfortNoise: false }
+      : { tag: 'pbx', rtpTimeoutSeconds: m.pbx_rtp_timeout_seconds, comfortNoise: m.comfort_noise };
+  }
+
   /** keep a media leg; if the call ended while it was being made, release it at once */
-  protected async adopt(leg: Promise<MediaLeg>): Promise<MediaLeg | null> {
+  protected async adopt(leg: Promise<MediaLeg>, side: 'meta' | 'pbx'): Promise<MediaLeg | null> {
     const l = await leg;
     if (this.sm.ending) {
       await l.release();
       return null;
     }
     this.legs.push(l);
-    l.onGone(() => void this.end('gateway', 'media-server-ended-channel'));
+    l.onGone((cause) => this.legGone(side, cause));
     return l;
+  }
+
+  /**
+   * FreeSWITCH ended a leg on its own. Bridged legs end together, the partner with
+   * NORMAL_CLEARING, so the causes of both are gathered for a moment: a media watchdog
+   * (SPEC M11, MEDIA_TIMEOUT) on either leg names the call's cause.
+   */
+  private legGone(side: 'meta' | 'pbx', cause: string): void {
+    this.goneCauses.set(side, cause);
+    if (this.goneTimer || this.sm.ending) return;
+    this.goneTimer = setTimeout(() => {
+      const timedOut = [...this.goneCauses].find(([, c]) => c === 'MEDIA_TIMEOUT');
+      const why = timedOut ? `${timedOut[0]}-media-timeout` : `media-server-ended-${side}-leg: ${cause}`;
+      void this.end('gateway', why);
+    }, 150);
   }
 
   protected markAnswered(): void {
@@ -100,6 +127,7 @@ export abstract class CallSession {
   }
 
   private async teardown(by: Side, cause: string): Promise<void> {
+    clearTimeout(this.goneTimer);
     this.sm.to(CallState.Ending);
     this.log.info({ by, cause }, 'ending call');
     const reason = { Reason: `Q.850;cause=16;text="${by === 'gateway' ? cause : 'NORMAL_CLEARING'}"` };

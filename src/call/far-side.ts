@@ -1,4 +1,4 @@
-import type { MediaLeg, MediaSession } from '../media/types';
+import type { LegOptions, MediaLeg, MediaSession } from '../media/types';
 import type { SipErrorLike, SrfDialog, SrfRequest } from '../sip/srf-types';
 import type { FinalResponse } from './failure-map';
 
@@ -24,7 +24,7 @@ export interface FailureOutcome extends FinalResponse {
 export interface FarSide {
   readonly side: 'meta' | 'pbx';
   /** the media leg toward this side, whose local SDP is our offer to it */
-  prepareLeg(media: MediaSession): Promise<MediaLeg>;
+  prepareLeg(media: MediaSession, leg: LegOptions): Promise<MediaLeg>;
   readonly ringTimeoutMs: number;
   /** the calling side's answer when nobody answered in time */
   readonly noAnswer: FinalResponse;

@@ -1,6 +1,6 @@
 import { answerChallenge } from '../auth/digest-client';
 import type { MetaConfig } from '../config/types';
-import type { MediaLeg, MediaSession } from '../media/types';
+import type { LegOptions, MediaLeg, MediaSession } from '../media/types';
 import { shapeOfferForMeta } from '../sdp/meta-offer-out';
 import type { OutboundCall } from '../sip/pbx-admission';
 import type { MetaTlsVerifier } from '../sip/meta-tls';
@@ -34,8 +34,8 @@ export class MetaFarSide implements FarSide {
   }
 
   /** FreeSWITCH's SDES offer; PCMU rides along only so that telephone-event/8000 is offered, and is trimmed */
-  prepareLeg(media: MediaSession): Promise<MediaLeg> {
-    return media.createSecureOffer(['OPUS', 'PCMU'], this.side);
+  prepareLeg(media: MediaSession, leg: LegOptions): Promise<MediaLeg> {
+    return media.createOffer({ codecs: ['OPUS', 'PCMU'], srtp: true }, leg);
   }
 
   shapeOffer(sdp: string): string {

@@ -1,5 +1,5 @@
 import type { PbxTarget } from '../config/types';
-import type { MediaLeg, MediaSession } from '../media/types';
+import type { LegOptions, MediaLeg, MediaSession } from '../media/types';
 import type { InboundCall } from '../sip/meta-admission';
 import type { SipErrorLike, SipSignaling, SrfDialog } from '../sip/srf-types';
 import { mapPbxFailureToMeta, RING_TIMEOUT_RESPONSE } from './failure-map';
@@ -20,10 +20,8 @@ export class PbxFarSide implements FarSide {
   }
 
   /** FreeSWITCH offers the PBX's codecs, over SRTP when the PBX wants it */
-  prepareLeg(media: MediaSession): Promise<MediaLeg> {
-    return this.pbx.srtp
-      ? media.createSecureOffer(this.pbx.codecs, this.side)
-      : media.createOffer({ codecs: this.pbx.codecs, srtp: false }, this.side);
+  prepareLeg(media: MediaSession, leg: LegOptions): Promise<MediaLeg> {
+    return media.createOffer({ codecs: this.pbx.codecs, srtp: this.pbx.srtp }, leg);
   }
 
   get ringTimeoutMs(): number {

@@ -191,5 +191,6 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
     numbers,
     pbxs,
     cdr: top.cdr,
+    media: top.media,
   });
 }

@@ -89,6 +89,11 @@ export const topSchema = {
   cdr: {
     file: { doc: 'file CDR lines are appended to (empty: stdout)', format: String, default: '' },
   },
+  media: {
+    meta_rtp_timeout_seconds: { doc: 'end the call when Meta sends no RTP this long (0: off); Meta itself drops at 30 s', format: 'nat', default: 20 },
+    pbx_rtp_timeout_seconds: { doc: 'end the call when the PBX sends no RTP this long (0: off)', format: 'nat', default: 0 },
+    comfort_noise: { doc: 'keep sending comfort noise to Meta while the PBX is silent or holds', format: Boolean, default: true },
+  },
 };
 
 export const freeswitchSchema = {

@@ -101,6 +101,12 @@ export interface CdrConfig {
   file: string;
 }
 
+export interface MediaConfig {
+  meta_rtp_timeout_seconds: number;
+  pbx_rtp_timeout_seconds: number;
+  comfort_noise: boolean;
+}
+
 export interface GatewayConfig {
   log: LogConfig;
   drachtio: DrachtioConfig;
@@ -109,4 +115,5 @@ export interface GatewayConfig {
   numbers: BusinessNumber[];
   pbxs: PbxTarget[];
   cdr: CdrConfig;
+  media: MediaConfig;
 }

@@ -10,14 +10,20 @@ const RELEASE_TIMEOUT_MS = 3000;
  */
 export class FsMediaLeg implements MediaLeg {
   private gone = false;
+  private cause = 'NORMAL_CLEARING';
   private released: Promise<void> | null = null;
-  private goneCallbacks: (() => void)[] = [];
+  private goneCallbacks: ((cause: string) => void)[] = [];
 
   constructor(private readonly ep: FsEndpoint) {
+    // the hangup cause (MEDIA_TIMEOUT from a watchdog): fsmrf does not subscribe to it
+    ep.conn?.subscribe('CHANNEL_HANGUP');
+    ep.conn?.on(`esl::event::CHANNEL_HANGUP::${ep.uuid}`, (evt) => {
+      this.cause = evt.getHeader('Hangup-Cause') ?? this.cause;
+    });
     ep.on('destroy', () => {
       if (this.gone) return;
       this.gone = true;
-      if (!this.released) for (const cb of this.goneCallbacks) cb();
+      if (!this.released) for (const cb of this.goneCallbacks) cb(this.cause);
     });
   }
 
@@ -38,8 +44,12 @@ export class FsMediaLeg implements MediaLeg {
     await this.ep.bridge(other.id);
   }
 
-  onGone(cb: () => void): void {
+  onGone(cb: (cause: string) => void): void {
     this.goneCallbacks.push(cb);
+  }
+
+  async sendDtmf(digits: string, durationMs: number): Promise<void> {
+    await this.ep.api('uuid_send_dtmf', `${this.ep.uuid} ${digits}@${durationMs}`);
   }
 
   release(): Promise<void> {

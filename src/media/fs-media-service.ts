@@ -5,7 +5,7 @@ import { FsMediaLeg } from './fs-media-leg';
 import type { FsMediaServer, FsMrf } from './fsmrf-types';
 import { OriginateRegistry } from './originated-leg';
 import { createEndpointForOffer } from './sdes-endpoint';
-import type { MediaLeg, MediaService, MediaSession, OfferOptions } from './types';
+import type { LegOptions, MediaLeg, MediaService, MediaSession, OfferOptions } from './types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Mrf = require('drachtio-fsmrf') as new (srf: Srf) => FsMrf;
@@ -72,6 +72,20 @@ class ServerSlot {
   }
 }
 
+/** leg settings as headers on our INVITE to FreeSWITCH; its dialplan turns them into channel variables */
+function legHeaders(leg: LegOptions): Record<string, string> {
+  return { 'X-WA-Leg': leg.tag, 'X-WA-Media-Timeout': String(leg.rtpTimeoutSeconds * 1000), 'X-WA-Comfort-Noise': String(leg.comfortNoise) };
+}
+
+/** the same settings as channel variables of a leg FreeSWITCH originates */
+function legVariables(leg: LegOptions): Record<string, string> {
+  return {
+    'sip_h_X-WA-Leg': leg.tag,
+    ...(leg.rtpTimeoutSeconds > 0 ? { media_timeout: String(leg.rtpTimeoutSeconds * 1000) } : {}),
+    ...(leg.comfortNoise ? { bridge_generate_comfort_noise: 'true' } : {}),
+  };
+}
+
 class FsSession implements MediaSession {
   constructor(
     private readonly ms: FsMediaServer,
@@ -81,23 +95,21 @@ class FsSession implements MediaSession {
     private readonly drachtioSip: () => string,
   ) {}
 
-  async answerOffer(offer: string, tag: string): Promise<MediaLeg> {
-    return new FsMediaLeg(await createEndpointForOffer(this.ms, offer, { 'X-WA-Leg': tag }));
+  async answerOffer(offer: string, leg: LegOptions): Promise<MediaLeg> {
+    return new FsMediaLeg(await createEndpointForOffer(this.ms, offer, legHeaders(leg)));
   }
 
-  async createOffer(opts: OfferOptions, tag: string): Promise<MediaLeg> {
-    const ep = await this.ms.createEndpoint({
-      headers: { 'X-WA-Leg': tag, 'X-WA-Codecs': opts.codecs.join(',') },
-    });
-    return new FsMediaLeg(ep);
-  }
-
-  createSecureOffer(codecs: readonly string[], tag: string): Promise<MediaLeg> {
+  /**
+   * FreeSWITCH's offers come from a call it originates to drachtio (see originated-leg.ts):
+   * the far side's answer then reaches FreeSWITCH as an answer, in our 200 OK, with no
+   * re-INVITE on the set-up path and with FreeSWITCH's SRTP key kept.
+   */
+  createOffer(opts: OfferOptions, leg: LegOptions): Promise<MediaLeg> {
     return this.originate.originate(this.ms, this.ms.srf, this.profile, this.drachtioSip(), {
       // ^^: switches the list separator, as commas would split the variable list
-      absolute_codec_string: `^^:${codecs.join(':')}`,
-      rtp_secure_media: 'true:AES_CM_128_HMAC_SHA1_80',
-      'sip_h_X-WA-Leg': tag,
+      absolute_codec_string: `^^:${opts.codecs.join(':')}`,
+      rtp_secure_media: opts.srtp ? 'true:AES_CM_128_HMAC_SHA1_80' : 'false',
+      ...legVariables(leg),
     });
   }
 }

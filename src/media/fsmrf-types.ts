@@ -11,6 +11,11 @@ export interface FsEndpoint extends EventEmitter {
   readonly local: { sdp: string; mediaIp?: string; mediaPort?: string };
   readonly remote: { sdp: string };
   readonly dialog: Srf.Dialog;
+  /** the outbound event socket of this channel (null once it closed) */
+  readonly conn: {
+    on(event: string, cb: (evt: { getHeader(name: string): string | undefined }) => void): void;
+    subscribe(events: string): void;
+  } | null;
   modify(sdp: string): Promise<unknown>;
   bridge(other: FsEndpoint | string): Promise<void>;
   destroy(): Promise<void>;
@@ -37,7 +42,6 @@ export interface FsMediaServer extends EventEmitter {
   maxSessions: number;
   readonly conn: { bgapi(command: string): void };
   connected(): boolean;
-  createEndpoint(opts?: { headers?: Record<string, string> }): Promise<FsEndpoint>;
   api(command: string): Promise<string>;
   disconnect(): void;
   on(event: 'end' | 'error' | 'ready' | 'connect', cb: (err?: Error) => void): this;

@@ -24,7 +24,7 @@ export class OriginatedLeg implements MediaLeg {
   private dialog: Dialog | null = null;
   private gone = false;
   private released: Promise<void> | null = null;
-  private readonly goneCallbacks: (() => void)[] = [];
+  private readonly goneCallbacks: ((cause: string) => void)[] = [];
 
   constructor(
     private readonly ms: FsMediaServer,
@@ -33,7 +33,7 @@ export class OriginatedLeg implements MediaLeg {
     private readonly req: Request,
     private readonly res: Response,
   ) {
-    req.on('cancel', () => this.markGone());
+    req.on('cancel', () => this.markGone('ORIGINATOR_CANCEL'));
   }
 
   get localSdp(): string {
@@ -48,7 +48,7 @@ export class OriginatedLeg implements MediaLeg {
     }
     const dialog = await this.srf.createUAS(this.req, this.res, { localSdp: sdp });
     this.dialog = dialog;
-    dialog.on('destroy', () => this.markGone());
+    dialog.on('destroy', (bye: Request) => this.markGone(/text="([^"]+)"/.exec(bye?.get?.('Reason') ?? '')?.[1] ?? 'NORMAL_CLEARING'));
     if (this.released) dialog.destroy();
   }
 
@@ -57,8 +57,12 @@ export class OriginatedLeg implements MediaLeg {
     if (!body.startsWith('+OK')) throw new Error(`uuid_bridge: ${body.trim()}`);
   }
 
-  onGone(cb: () => void): void {
+  onGone(cb: (cause: string) => void): void {
     this.goneCallbacks.push(cb);
+  }
+
+  async sendDtmf(digits: string, durationMs: number): Promise<void> {
+    await this.ms.api(`uuid_send_dtmf ${this.id} ${digits}@${durationMs}`);
   }
 
   release(): Promise<void> {
@@ -66,10 +70,10 @@ export class OriginatedLeg implements MediaLeg {
     return this.released;
   }
 
-  private markGone(): void {
+  private markGone(cause: string): void {
     if (this.gone) return;
     this.gone = true;
-    if (!this.released) for (const cb of this.goneCallbacks) cb();
+    if (!this.released) for (const cb of this.goneCallbacks) cb(cause);
   }
 
   private async doRelease(): Promise<void> {

@@ -13,25 +13,34 @@ export interface MediaLeg {
   bridge(other: MediaLeg): Promise<void>;
   /** hang the channel up; idempotent, never hangs longer than a few seconds, never throws */
   release(): Promise<void>;
-  /** called once if FreeSWITCH ends the channel on its own (server down, RTP timeout, ...) */
-  onGone(cb: () => void): void;
+  /** called once if FreeSWITCH ends the channel on its own, with its cause (MEDIA_TIMEOUT, ...) */
+  onGone(cb: (cause: string) => void): void;
+  /** RFC 4733 events out of this leg */
+  sendDtmf(digits: string, durationMs: number): Promise<void>;
+}
+
+/** which side a leg faces, and its watchdog / comfort-noise settings */
+export interface LegOptions {
+  tag: 'meta' | 'pbx';
+  /** FreeSWITCH ends the leg when no RTP arrives this long (0: never) */
+  rtpTimeoutSeconds: number;
+  /** while this side is silent, send comfort noise to the other side */
+  comfortNoise: boolean;
 }
 
 export interface OfferOptions {
   /** FreeSWITCH codec names, preferred first */
   codecs: readonly string[];
-  /** must be false: FreeSWITCH's 3pcc offers carry no a=crypto (use createSecureOffer) */
-  srtp: false;
+  /** SDES-SRTP (AES_CM_128_HMAC_SHA1_80) */
+  srtp: boolean;
 }
 
 export interface MediaSession {
   readonly server: string;
   /** a leg that answers the far end's offer (Meta's SDES Opus offer) */
-  answerOffer(offer: string, tag: string): Promise<MediaLeg>;
-  /** a leg that makes a plain RTP offer with these codecs (toward the PBX) */
-  createOffer(opts: OfferOptions, tag: string): Promise<MediaLeg>;
-  /** a leg that makes an SDES-SRTP offer with these codecs (toward Meta, or an SRTP PBX) */
-  createSecureOffer(codecs: readonly string[], tag: string): Promise<MediaLeg>;
+  answerOffer(offer: string, leg: LegOptions): Promise<MediaLeg>;
+  /** a leg that makes an offer with these codecs (toward the PBX, or Meta) */
+  createOffer(opts: OfferOptions, leg: LegOptions): Promise<MediaLeg>;
 }
 
 export interface MediaService {

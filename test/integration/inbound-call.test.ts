@@ -1,14 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dominantTone } from '../support/media/tone';
 import { RtpPeer } from '../support/media/rtp-peer';
-import { newSdesKey, parseCrypto } from '../support/media/srtp-keys';
-import { metaOffer, mediaTarget, pbxSdp } from '../support/sdp';
-import { header, headerAll, randomToken, serialize, uriOf } from '../support/sip/message';
+import { header, headerAll, serialize, uriOf } from '../support/sip/message';
 import type { MetaPeer } from '../support/sip/meta-peer';
-import { SipPeer } from '../support/sip/peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
 import { TEST_BED } from '../support/servers';
-import { metaInviteWithAuth } from './flows';
+import { establishInbound } from './flows';
 import { BUSINESS, cdrFor, expectClean, startGateway, startMeta, startPbx, testBed, WA_USER, type Gateway } from './harness';
 
 /**
@@ -37,38 +34,7 @@ describe.skipIf(!testBed)('inbound call: Meta → gateway → PBX', () => {
     await gw?.app.stop();
   });
 
-  /** a full call up to both sides talking; returns what the tests look at afterwards */
-  async function establish() {
-    const metaKey = newSdesKey();
-    const metaRtp = await RtpPeer.open({ host: TEST_BED.meta.host, codec: 'OPUS', payloadType: 111, dtmfPayloadType: 126, srtp: { localKeyB64: metaKey, remoteKeyB64: metaKey } });
-    rtp.push(metaRtp);
-    const offer = metaOffer({ ip: TEST_BED.meta.host, port: metaRtp.port, keyB64: metaKey });
-    const attempt = await metaInviteWithAuth(meta, offer, { extra: [['x-wa-meta-cta-payload', 'sales-promo']] });
-
-    const inv = await pbx.nextInvite();
-    const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
-    rtp.push(pbxRtp);
-    const toTag = randomToken('p');
-    pbx.ringAt(inv, toTag);
-    await meta.waitResponse(attempt.callId, attempt.cseq, (s) => s === 180);
-    const pbxDialog = pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port }), toTag);
-    const okRecv = await meta.waitResponse(attempt.callId, attempt.cseq, (s) => s >= 200);
-    const ok = okRecv.msg;
-    expect(ok.status).toBe(200);
-    const metaDialog = SipPeer.uacDialog(attempt.invite, ok);
-    metaDialog.routes = []; // the emulator is Meta's last proxy: it sends straight to the gateway
-    meta.ack2xx(metaDialog, attempt.cseq);
-
-    const answer = ok.body;
-    const crypto = parseCrypto(answer);
-    expect(crypto?.suite).toBe('AES_CM_128_HMAC_SHA1_80');
-    metaRtp.setSrtpRemoteKey(crypto!.keyB64);
-    const fsMeta = mediaTarget(answer);
-    metaRtp.setRemote(fsMeta.ip, fsMeta.port);
-    const fsPbx = mediaTarget(inv.msg.body);
-    pbxRtp.setRemote(fsPbx.ip, fsPbx.port);
-    return { attempt, inv, ok, okAt: okRecv.at, metaDialog, pbxDialog, metaRtp, pbxRtp };
-  }
+  const establish = () => establishInbound(meta, pbx, rtp);
 
   it('answers Meta with Opus SDES and its Record-Route unchanged, carries audio both ways, ends on Meta BYE', async () => {
     const c = await establish();
