@@ -1,10 +1,15 @@
+import type { Server } from 'node:http';
 import Srf from 'drachtio-srf';
 import { DigestServer } from './auth/digest-server';
 import { createCdrSink } from './cdr/cdr';
+import type { SessionDeps } from './call/call-session';
 import { CallRegistry } from './call/registry';
 import type { GatewayConfig } from './config/types';
+import { createMetrics } from './http/metrics';
+import { startHttp } from './http/server';
 import { FsMediaService } from './media/fs-media-service';
-import { InviteRouter } from './sip/invite-router';
+import { InviteRouter, type Routing } from './sip/invite-router';
+import { CallLimits } from './sip/limits';
 import { MetaAdmission } from './sip/meta-admission';
 import { MetaTlsVerifier } from './sip/meta-tls';
 import { PbxAdmission } from './sip/pbx-admission';
@@ -14,34 +19,53 @@ import type { Logger } from './util/logger';
 export interface App {
   readonly registry: CallRegistry;
   readonly media: FsMediaService;
-  /** connect to FreeSWITCH and drachtio-server */
+  /** connect to FreeSWITCH and drachtio-server, open the HTTP port */
   start(): Promise<void>;
-  /** disconnect everything (calls should have been drained first) */
+  /** refuse new calls (503), let active ones finish for up to `deadlineMs`, then end them */
+  drain(deadlineMs: number): Promise<void>;
+  /** swap numbers, routes, PBXs, credentials and limits; active calls keep what they had */
+  reload(cfg: GatewayConfig): void;
   stop(): Promise<void>;
   isDrachtioConnected(): boolean;
+  httpPort(): number | null;
 }
 
 /** The one composition root (STYLE habit 1): every dependency is built here, once. */
-export function buildApp(cfg: GatewayConfig, log: Logger): App {
+export function buildApp(initial: GatewayConfig, log: Logger): App {
   const srf = new Srf();
   const registry = new CallRegistry();
-  const cdr = createCdrSink(cfg.cdr.file);
-  const media = new FsMediaService(srf, cfg.freeswitch, log);
-  const digest = new DigestServer({ realm: cfg.meta.auth_realm, ttlSeconds: cfg.meta.nonce_ttl_seconds });
-  const metaAdmission = new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest });
-  const pbxDigest = new DigestServer({ realm: cfg.meta.hostname, ttlSeconds: cfg.meta.nonce_ttl_seconds });
-  const pbxAdmission = new PbxAdmission(cfg.pbxs, cfg.numbers, pbxDigest);
+  const media = new FsMediaService(srf, initial.freeswitch, log);
+  let drachtioUp = false;
+  let draining = false;
+  const metrics = createMetrics(registry, media, () => drachtioUp);
+  const cdr = metrics.observe(createCdrSink(initial.cdr.file));
+  const sip = asSignaling(srf);
+
+  // kept across reloads, so a nonce issued just before a reload is still good after it
+  const digest = new DigestServer({ realm: initial.meta.auth_realm, ttlSeconds: initial.meta.nonce_ttl_seconds });
+  const pbxDigest = new DigestServer({ realm: initial.meta.hostname, ttlSeconds: initial.meta.nonce_ttl_seconds });
+  const buildRouting = (cfg: GatewayConfig): Routing => {
+    const session: SessionDeps = { sip, media: cfg.media, registry, cdr, log };
+    digest.configure({ realm: cfg.meta.auth_realm, ttlSeconds: cfg.meta.nonce_ttl_seconds });
+    pbxDigest.configure({ realm: cfg.meta.hostname, ttlSeconds: cfg.meta.nonce_ttl_seconds });
+    return {
+      meta: cfg.meta,
+      metaAdmission: new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest }),
+      pbxAdmission: new PbxAdmission(cfg.pbxs, cfg.numbers, pbxDigest),
+      metaTls: new MetaTlsVerifier(cfg.meta),
+      limits: new CallLimits(cfg.limits, registry),
+      session,
+    };
+  };
+  let routing = buildRouting(initial);
+
   const router = new InviteRouter({
-    meta: cfg.meta,
-    metaAdmission,
-    pbxAdmission,
-    metaTls: new MetaTlsVerifier(cfg.meta),
+    routing: () => routing,
     media,
-    session: { sip: asSignaling(srf), media: cfg.media, registry, cdr, log },
+    draining: () => draining,
+    onRejected: (code, status) => metrics.rejected(code, status),
     log,
   });
-  let drachtioUp = false;
-
   srf.invite((req, res) => router.handle(req, res));
   // OPTIONS keep-alives (Meta's and the PBX's) are answered 200; drachtio-srf's typings omit options()
   (srf as unknown as { options(cb: (req: unknown, res: { send(s: number): void }) => void): void })
@@ -51,24 +75,66 @@ export function buildApp(cfg: GatewayConfig, log: Logger): App {
     media.setDrachtioHostport(String(hostport));
     log.info({ hostport }, 'connected to drachtio-server');
   });
-  srf.on('disconnect', () => {
+  // drachtio-srf reports a lost connection as 'close' and reconnects on its own
+  (srf as unknown as { on(e: 'close', cb: () => void): void }).on('close', () => {
+    if (drachtioUp) log.warn('lost drachtio-server connection; reconnecting');
     drachtioUp = false;
-    log.warn('lost drachtio-server connection; reconnecting');
   });
-  srf.on('error', (err) => log.warn({ err: err.message }, 'drachtio-server connection error'));
+  srf.on('error', (err) => {
+    drachtioUp = false;
+    log.warn({ err: err.message }, 'drachtio-server connection error');
+  });
+  // a media server that goes away takes its calls with it: end both legs at once (SPEC R3)
+  media.onServerLost((server) => {
+    for (const call of registry.all()) if (call.mediaServer() === server) void call.end('gateway', 'media-server-lost');
+  });
 
+  let http: Server | null = null;
   return {
     registry,
     media,
     async start() {
       await media.start();
-      srf.connect({ host: cfg.drachtio.host, port: cfg.drachtio.port, secret: cfg.drachtio.secret });
+      srf.connect({ host: initial.drachtio.host, port: initial.drachtio.port, secret: initial.drachtio.secret });
+      if (initial.http.port) {
+        http = await startHttp(initial.http.host, initial.http.port, {
+          metrics: metrics.registry,
+          ready: () => {
+            const mediaServers = media.healthyCount();
+            return { ready: drachtioUp && mediaServers > 0 && !draining, drachtio: drachtioUp, mediaServers, draining, activeCalls: registry.size };
+          },
+        });
+      }
+    },
+    async drain(deadlineMs) {
+      draining = true;
+      log.info({ activeCalls: registry.size, deadlineMs }, 'draining: new calls get 503');
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => { timer = setTimeout(() => resolve('deadline'), deadlineMs); });
+      const outcome = await Promise.race([registry.idle().then(() => 'idle' as const), deadline]);
+      clearTimeout(timer);
+      if (outcome === 'deadline') {
+        log.warn({ activeCalls: registry.size }, 'drain deadline: ending the calls left');
+        await Promise.allSettled(registry.all().map((c) => c.end('gateway', 'shutdown')));
+      }
+    },
+    reload(cfg) {
+      if (JSON.stringify([cfg.drachtio, cfg.freeswitch, cfg.http, cfg.cdr]) !== JSON.stringify([initial.drachtio, initial.freeswitch, initial.http, initial.cdr])) {
+        log.warn('drachtio, freeswitch, http and cdr settings change only on restart; the rest is reloaded');
+      }
+      routing = buildRouting(cfg);
+      log.info({ numbers: cfg.numbers.length, pbxs: cfg.pbxs.length }, 'configuration reloaded');
     },
     async stop() {
       srf.disconnect();
       await media.close();
       await cdr.close();
+      await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     },
     isDrachtioConnected: () => drachtioUp,
+    httpPort: () => {
+      const a = http?.address();
+      return a && typeof a === 'object' ? a.port : null;
+    },
   };
 }

@@ -1,11 +1,16 @@
 import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config/load';
+import type { GatewayConfig } from './config/types';
 import { createLogger } from './util/logger';
 
-/** load config → logger → buildApp() → start; SIGTERM/SIGINT → drain, stop. */
+/**
+ * load config → logger → buildApp() → start.
+ * SIGTERM/SIGINT → drain (new calls 503, active ones finish until shutdown.drain_seconds) → exit 0.
+ * SIGHUP → reload the config files; a broken one is refused with a log line and the old one stays.
+ */
 async function main(): Promise<void> {
   const files = (process.env.WA_GW_CONFIG ?? 'config/gateway.yaml').split(',').filter(Boolean);
-  let cfg;
+  let cfg: GatewayConfig;
   try {
     cfg = loadConfig(files, process.env);
   } catch (err) {
@@ -18,18 +23,28 @@ async function main(): Promise<void> {
   const log = createLogger(cfg.log.level);
   const app = buildApp(cfg, log);
   await app.start();
-  log.info({ files }, 'wa-sip-gateway started');
+  log.info({ files, http: app.httpPort() }, 'wa-sip-gateway started');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal, activeCalls: app.registry.size }, 'shutting down');
+    await app.drain(cfg.shutdown.drain_seconds * 1000);
     await app.stop();
+    log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGHUP', () => {
+    try {
+      cfg = loadConfig(files, process.env);
+      app.reload(cfg);
+    } catch (err) {
+      log.error({ err: err instanceof ConfigError ? err.message : String(err) }, 'reload refused: the running configuration stays');
+    }
+  });
 }
 
 main().catch((err: unknown) => {

@@ -28,8 +28,13 @@ export class DigestServer {
   private readonly used = new Map<string, number>();
   private readonly now: () => number;
 
-  constructor(private readonly opts: DigestServerOptions) {
+  constructor(private opts: DigestServerOptions) {
     this.now = opts.now ?? Date.now;
+  }
+
+  /** new realm / lifetime (a reload); nonces already issued stay valid */
+  configure(o: { realm: string; ttlSeconds: number }): void {
+    this.opts = { ...this.opts, ...o };
   }
 
   /** header value for WWW-Authenticate / Proxy-Authenticate */

@@ -4,6 +4,7 @@ import type { MediaConfig } from '../config/types';
 import type { LegOptions, MediaLeg } from '../media/types';
 import type { SipSignaling, SrfDialog, SrfRequest } from '../sip/srf-types';
 import type { Logger } from '../util/logger';
+import { withTimeout } from '../util/time';
 import { CallState, StateMachine } from './call-state';
 import type { CallRegistry } from './registry';
 
@@ -57,7 +58,13 @@ export abstract class CallSession {
   constructor(protected readonly deps: SessionDeps, protected readonly facts: CallFacts, logBindings: Record<string, unknown>) {
     this.log = deps.log.child({ call: this.id, dir: facts.direction, ...logBindings });
     this.sm = new StateMachine((from, to) => this.log.info({ from, to }, 'call state'));
-    deps.registry.add({ id: this.id, direction: facts.direction, businessNumber: facts.businessNumber });
+    deps.registry.add({
+      id: this.id,
+      direction: facts.direction,
+      businessNumber: facts.businessNumber,
+      mediaServer: () => this.facts.mediaServer,
+      end: (by, cause) => this.end(by, cause),
+    });
   }
 
   get state(): CallState {
@@ -134,7 +141,7 @@ export abstract class CallSession {
     const jobs: [string, Promise<unknown>][] = [];
     const pending = this.pendingInvite;
     this.pendingInvite = null;
-    if (pending) jobs.push(['cancel-invite', new Promise((resolve) => pending.cancel(() => resolve(undefined)))]);
+    if (pending) jobs.push(['cancel-invite', withTimeout(new Promise((resolve) => pending.cancel(() => resolve(undefined))), TEARDOWN_STEP_MS, 'timeout')]);
     for (const side of ['meta', 'pbx'] as const) {
       const dialog = this.dialogs[side];
       this.dialogs[side] = null;
@@ -178,8 +185,14 @@ export abstract class CallSession {
   }
 }
 
+/** BYE; bounded, since a drachtio-server that went away never answers */
 function destroyDialog(dialog: SrfDialog, headers: Record<string, string>): Promise<void> {
-  return new Promise((resolve, reject) => {
+  const bye = new Promise<void>((resolve, reject) => {
     dialog.destroy({ headers }, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
   });
+  return withTimeout(bye.then(() => true), TEARDOWN_STEP_MS, false).then((done) => {
+    if (!done) throw new Error('BYE not confirmed in time');
+  });
 }
+
+const TEARDOWN_STEP_MS = 5000;

@@ -1,8 +1,11 @@
-/** The calls in progress, for limits, drain and metrics. Sessions add and remove themselves. */
+/** The calls in progress, for limits, drain, metrics and media-server loss. Sessions add and remove themselves. */
 export interface ActiveCall {
   readonly id: string;
   readonly direction: 'user-initiated' | 'business-initiated';
   readonly businessNumber: string;
+  /** the media server the call is anchored on, once chosen */
+  mediaServer(): string | null;
+  end(by: 'gateway', cause: string): Promise<void>;
 }
 
 export class CallRegistry {
@@ -24,6 +27,10 @@ export class CallRegistry {
 
   get size(): number {
     return this.calls.size;
+  }
+
+  all(): ActiveCall[] {
+    return [...this.calls.values()];
   }
 
   countFor(businessNumber: string): number {

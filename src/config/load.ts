@@ -192,5 +192,8 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
     pbxs,
     cdr: top.cdr,
     media: top.media,
+    http: top.http,
+    limits: top.limits,
+    shutdown: top.shutdown,
   });
 }

@@ -89,6 +89,18 @@ export const topSchema = {
   cdr: {
     file: { doc: 'file CDR lines are appended to (empty: stdout)', format: String, default: '' },
   },
+  http: {
+    host: { doc: 'address of /healthz, /readyz and /metrics', format: 'nonempty-string', default: '127.0.0.1' },
+    port: { doc: 'port of /healthz, /readyz and /metrics (0: off)', format: 'port', default: 8080 },
+  },
+  limits: {
+    max_calls: { doc: 'concurrent calls in all (0: no limit)', format: 'nat', default: 0 },
+    max_calls_per_number: { doc: "concurrent calls per business number (Meta's limit is 1000)", format: 'nat', default: 1000 },
+    max_cps: { doc: 'new calls per second (0: no limit)', format: 'nat', default: 0 },
+  },
+  shutdown: {
+    drain_seconds: { doc: 'on SIGTERM, how long active calls may go on before they are ended', format: 'nat', default: 300 },
+  },
   media: {
     meta_rtp_timeout_seconds: { doc: 'end the call when Meta sends no RTP this long (0: off); Meta itself drops at 30 s', format: 'nat', default: 20 },
     pbx_rtp_timeout_seconds: { doc: 'end the call when the PBX sends no RTP this long (0: off)', format: 'nat', default: 0 },

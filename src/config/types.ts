@@ -107,6 +107,17 @@ export interface MediaConfig {
   comfort_noise: boolean;
 }
 
+export interface HttpConfig {
+  host: string;
+  port: number;
+}
+
+export interface LimitsConfig {
+  max_calls: number;
+  max_calls_per_number: number;
+  max_cps: number;
+}
+
 export interface GatewayConfig {
   log: LogConfig;
   drachtio: DrachtioConfig;
@@ -116,4 +127,7 @@ export interface GatewayConfig {
   pbxs: PbxTarget[];
   cdr: CdrConfig;
   media: MediaConfig;
+  http: HttpConfig;
+  limits: LimitsConfig;
+  shutdown: { drain_seconds: number };
 }

@@ -1,3 +1,4 @@
+import { withTimeout } from '../util/time';
 import type { FsEndpoint } from './fsmrf-types';
 import type { MediaLeg } from './types';
 
@@ -41,7 +42,8 @@ export class FsMediaLeg implements MediaLeg {
 
   /** uuid_bridge with any channel on the same FreeSWITCH */
   async bridge(other: MediaLeg): Promise<void> {
-    await this.ep.bridge(other.id);
+    const done = await withTimeout(this.ep.bridge(other.id).then(() => true), 5000, false);
+    if (!done) throw new Error('uuid_bridge: no answer from FreeSWITCH');
   }
 
   onGone(cb: (cause: string) => void): void {
@@ -49,7 +51,7 @@ export class FsMediaLeg implements MediaLeg {
   }
 
   async sendDtmf(digits: string, durationMs: number): Promise<void> {
-    await this.ep.api('uuid_send_dtmf', `${this.ep.uuid} ${digits}@${durationMs}`);
+    await withTimeout(this.ep.api('uuid_send_dtmf', `${this.ep.uuid} ${digits}@${durationMs}`), 2000, undefined);
   }
 
   release(): Promise<void> {
@@ -59,12 +61,6 @@ export class FsMediaLeg implements MediaLeg {
 
   private async doRelease(): Promise<void> {
     if (this.gone) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, RELEASE_TIMEOUT_MS); });
-    try {
-      await Promise.race([this.ep.destroy().catch(() => undefined), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.ep.destroy().catch(() => undefined), RELEASE_TIMEOUT_MS, undefined);
   }
 }

@@ -21,7 +21,7 @@ class ServerSlot {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly conf: FreeswitchServer, private readonly mrf: FsMrf, private readonly log: Logger) {}
+  constructor(readonly conf: FreeswitchServer, private readonly mrf: FsMrf, private readonly log: Logger, private readonly onLost: (server: string) => void) {}
 
   get name(): string {
     return `${this.conf.host}:${this.conf.port}`;
@@ -55,6 +55,7 @@ class ServerSlot {
     const old = this.ms;
     this.ms = null;
     try { old.disconnect(); } catch { /* already closed */ }
+    this.onLost(this.name);
     this.schedule();
   }
 
@@ -120,9 +121,16 @@ export class FsMediaService implements MediaService {
   /** drachtio's SIP address for FreeSWITCH's own INVITEs (set when drachtio connects) */
   private drachtioSip = '127.0.0.1:5060';
 
+  private readonly lostListeners: ((server: string) => void)[] = [];
+
   constructor(srf: Srf, servers: readonly FreeswitchServer[], log: Logger) {
     const mrf = new Mrf(srf);
-    this.slots = servers.map((s) => new ServerSlot(s, mrf, log));
+    this.slots = servers.map((s) => new ServerSlot(s, mrf, log, (name) => this.lostListeners.forEach((l) => l(name))));
+  }
+
+  /** called with the server's name when a connected media server is lost */
+  onServerLost(cb: (server: string) => void): void {
+    this.lostListeners.push(cb);
   }
 
   /** connect to every server; resolves once each has been tried once */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import type { FsMediaServer } from './fsmrf-types';
+import { withTimeout } from '../util/time';
 import type { MediaLeg } from './types';
 
 type Dialog = Srf.Dialog;
@@ -53,7 +54,7 @@ export class OriginatedLeg implements MediaLeg {
   }
 
   async bridge(other: MediaLeg): Promise<void> {
-    const body = await this.ms.api(`uuid_bridge ${other.id} ${this.id}`);
+    const body = await withTimeout(this.ms.api(`uuid_bridge ${other.id} ${this.id}`), 5000, '-ERR timeout');
     if (!body.startsWith('+OK')) throw new Error(`uuid_bridge: ${body.trim()}`);
   }
 
@@ -62,7 +63,7 @@ export class OriginatedLeg implements MediaLeg {
   }
 
   async sendDtmf(digits: string, durationMs: number): Promise<void> {
-    await this.ms.api(`uuid_send_dtmf ${this.id} ${digits}@${durationMs}`);
+    await withTimeout(this.ms.api(`uuid_send_dtmf ${this.id} ${digits}@${durationMs}`), 2000, '');
   }
 
   release(): Promise<void> {
@@ -83,14 +84,9 @@ export class OriginatedLeg implements MediaLeg {
       return;
     }
     const dialog = this.dialog;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => dialog.destroy(undefined, () => resolve())),
-      new Promise<void>((resolve) => { timer = setTimeout(resolve, RELEASE_TIMEOUT_MS); }),
-    ]);
-    clearTimeout(timer);
-    // belt and braces: if FreeSWITCH missed the BYE, the channel still goes
-    if (!this.gone) await this.ms.api(`uuid_kill ${this.id}`).catch(() => undefined);
+    await withTimeout(new Promise<void>((resolve) => dialog.destroy(undefined, () => resolve())), RELEASE_TIMEOUT_MS, undefined);
+    // belt and braces: if FreeSWITCH missed the BYE, the channel still goes (unless FreeSWITCH itself is gone)
+    if (!this.gone) await withTimeout(this.ms.api(`uuid_kill ${this.id}`).catch(() => ''), 1000, '');
   }
 }
 

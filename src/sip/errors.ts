@@ -17,6 +17,10 @@ export const REJECTIONS = {
   DTLS_OFFER: { status: 488, reason: 'Not Acceptable Here' },
   NO_MEDIA_SERVER: { status: 503, reason: 'Service Unavailable' },
   MEDIA_FAILED: { status: 503, reason: 'Service Unavailable' },
+  DRAINING: { status: 503, reason: 'Shutting Down' },
+  LIMIT_CALLS: { status: 503, reason: 'Too Many Calls' },
+  LIMIT_NUMBER: { status: 503, reason: 'Too Many Calls For Number' },
+  LIMIT_CPS: { status: 503, reason: 'Call Rate Exceeded' },
   INTERNAL: { status: 500, reason: 'Server Internal Error' },
 } as const;
 

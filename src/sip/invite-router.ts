@@ -5,20 +5,29 @@ import { PbxFarSide } from '../call/pbx-far-side';
 import type { MetaConfig } from '../config/types';
 import type { MediaService, MediaSession } from '../media/types';
 import type { Logger } from '../util/logger';
-import { REJECTIONS, reject, type Rejection } from './errors';
+import { REJECTIONS, reject, type Rejection, type RejectionCode } from './errors';
+import type { CallLimits } from './limits';
 import { inviteView, type InviteView } from './invite-view';
 import type { InboundCall, MetaAdmission } from './meta-admission';
 import type { MetaTlsVerifier } from './meta-tls';
 import type { OutboundCall, PbxAdmission } from './pbx-admission';
 import type { SrfRequest, SrfResponse } from './srf-types';
 
-export interface InviteRouterDeps {
+/** What a reload replaces: everything built from numbers, PBXs, Meta settings and limits. */
+export interface Routing {
   meta: MetaConfig;
   metaAdmission: MetaAdmission;
   pbxAdmission: PbxAdmission;
   metaTls: MetaTlsVerifier;
-  media: MediaService;
+  limits: CallLimits;
   session: SessionDeps;
+}
+
+export interface InviteRouterDeps {
+  routing: () => Routing;
+  media: MediaService;
+  draining: () => boolean;
+  onRejected: (code: RejectionCode, status: number) => void;
   log: Logger;
 }
 
@@ -34,16 +43,21 @@ export class InviteRouter {
   handle(req: SrfRequest, res: SrfResponse): void {
     const view = inviteView(req);
     const log = this.deps.log.child({ callId: view.callId, src: `${req.source_address}:${req.source_port}/${req.protocol}` });
+    const r = this.deps.routing();
     try {
       const legId = req.get('X-WA-Leg-Id');
       if (legId && this.deps.media.claimLeg(legId, req, res)) return;
-      if (this.deps.metaAdmission.isMetaSource(req.source_address)) {
-        this.fromMeta(req, view, res, log);
+      if (this.deps.draining()) {
+        this.refuse(res, log, reject('DRAINING', 'shutting down', { 'Retry-After': '60' }));
         return;
       }
-      const pbx = this.deps.pbxAdmission.identify(req.source_address);
+      if (r.metaAdmission.isMetaSource(req.source_address)) {
+        this.start(res, log, r, r.metaAdmission.admit(view), (call, media) => this.inbound(r, req, res, view, call, media));
+        return;
+      }
+      const pbx = r.pbxAdmission.identify(req.source_address);
       if (pbx) {
-        this.start(res, log, this.deps.pbxAdmission.admit(view, pbx), (call, media) => this.outbound(req, res, view, call, media));
+        this.start(res, log, r, r.pbxAdmission.admit(view, pbx), (call, media) => this.outbound(r, req, res, view, call, media));
         return;
       }
       this.refuse(res, log, reject('SOURCE_NOT_ALLOWED', 'INVITE from an address that is neither Meta nor a configured PBX'));
@@ -53,14 +67,15 @@ export class InviteRouter {
     }
   }
 
-  private fromMeta(req: SrfRequest, view: InviteView, res: SrfResponse, log: Logger): void {
-    this.start(res, log, this.deps.metaAdmission.admit(view), (call, media) => this.inbound(req, res, view, call, media));
-  }
-
-  /** refuse, or allocate a media server and start the session */
-  private start<T extends object>(res: SrfResponse, log: Logger, admitted: T | Rejection, begin: (call: T, m: MediaSession) => void): void {
+  /** refuse, or check the limits, allocate a media server and start the session */
+  private start<T extends { business: { number: string } }>(res: SrfResponse, log: Logger, r: Routing, admitted: T | Rejection, begin: (call: T, m: MediaSession) => void): void {
     if ('code' in admitted) {
       this.refuse(res, log, admitted);
+      return;
+    }
+    const over = r.limits.check(admitted.business.number);
+    if (over) {
+      this.refuse(res, log, over);
       return;
     }
     const media = this.deps.media.allocate();
@@ -71,29 +86,29 @@ export class InviteRouter {
     begin(admitted, media);
   }
 
-  private inbound(req: SrfRequest, res: SrfResponse, view: InviteView, call: InboundCall, media: MediaSession): void {
+  private inbound(r: Routing, req: SrfRequest, res: SrfResponse, view: InviteView, call: InboundCall, media: MediaSession): void {
     this.deps.log.info({ callId: view.callId, business: call.business.number, caller: call.caller, pbx: call.pbx.name }, 'Meta call admitted');
     const facts: CallFacts = {
       direction: 'user-initiated', businessNumber: call.business.number, whatsappUser: call.caller, wacid: call.wacid,
       pbx: call.pbx.name, pbxDestination: call.destination, metaCallId: view.callId, pbxCallId: null, mediaServer: null,
       metaCallDuration: null, metaWarning: null,
     };
-    const far = new PbxFarSide(this.deps.session.sip, call, this.deps.meta.hostname);
-    const session = new B2buaSession(this.deps.session, { side: 'meta', req, res }, far, facts, {
+    const far = new PbxFarSide(r.session.sip, call, r.meta.hostname);
+    const session = new B2buaSession(r.session, { side: 'meta', req, res }, far, facts, {
       metaCallId: view.callId, wacid: call.wacid, business: call.business.number,
     });
     void session.run(media);
   }
 
-  private outbound(req: SrfRequest, res: SrfResponse, view: InviteView, call: OutboundCall, media: MediaSession): void {
+  private outbound(r: Routing, req: SrfRequest, res: SrfResponse, view: InviteView, call: OutboundCall, media: MediaSession): void {
     this.deps.log.info({ callId: view.callId, business: call.business.number, dialed: call.dialed, pbx: call.pbx.name }, 'PBX call admitted');
     const facts: CallFacts = {
       direction: 'business-initiated', businessNumber: call.business.number, whatsappUser: call.dialed, wacid: null,
       pbx: call.pbx.name, pbxDestination: '', metaCallId: null, pbxCallId: view.callId, mediaServer: null,
       metaCallDuration: null, metaWarning: null,
     };
-    const far = new MetaFarSide(this.deps.session.sip, this.deps.meta, call, this.deps.metaTls);
-    const session = new B2buaSession(this.deps.session, { side: 'pbx', req, res }, far, facts, {
+    const far = new MetaFarSide(r.session.sip, r.meta, call, r.metaTls);
+    const session = new B2buaSession(r.session, { side: 'pbx', req, res }, far, facts, {
       pbxCallId: view.callId, business: call.business.number, dialed: call.dialed,
     });
     void session.run(media);
@@ -103,6 +118,7 @@ export class InviteRouter {
     const { status, reason } = REJECTIONS[r.code];
     const challenge = r.code.startsWith('AUTH_CHALLENGE');
     log[challenge ? 'debug' : 'warn']({ code: r.code, status, detail: r.detail }, 'INVITE refused');
+    if (!challenge) this.deps.onRejected(r.code, status);
     res.send(status, reason, { headers: r.headers ?? {} });
   }
 }

@@ -9,7 +9,7 @@ import type { CdrRecord } from '../../src/cdr/cdr';
 import { channelCount } from '../support/esl';
 import { MetaPeer } from '../support/sip/meta-peer';
 import { PbxPeer } from '../support/sip/pbx-peer';
-import { RUN_DIR, TEST_BED } from '../support/servers';
+import { RUN_DIR, TEST_BED, type DrachtioBed, type FreeswitchBed } from '../support/servers';
 import pino from 'pino';
 
 /**
@@ -31,11 +31,13 @@ export interface Gateway {
   logFile: string;
 }
 
-export function gatewayYaml(overrides = ''): string {
-  const t = TEST_BED;
+export function gatewayYaml(overrides = '', bed: { drachtio: DrachtioBed; freeswitch: FreeswitchBed } = TEST_BED): string {
+  const t = { ...TEST_BED, ...bed };
   return `
 log:
   level: debug
+http:
+  port: 0
 drachtio:
   host: ${t.drachtio.adminHost}
   port: ${t.drachtio.adminPort}
@@ -126,7 +128,7 @@ export async function cdrFor(gw: Gateway, metaCallId: string): Promise<CdrRecord
   return rec!;
 }
 
-export async function startMeta(): Promise<MetaPeer> {
+export async function startMeta(d: DrachtioBed = TEST_BED.drachtio): Promise<MetaPeer> {
   const tb = testBed!;
   const t = TEST_BED;
   return MetaPeer.start({
@@ -134,11 +136,10 @@ export async function startMeta(): Promise<MetaPeer> {
     listenPort: t.meta.listenPort,
     cert: tb.certs.meta.cert,
     key: tb.certs.meta.key,
-    gateway: { host: t.drachtio.sipHost, port: t.drachtio.tlsPort, servername: t.gatewayHostname, ca: tb.certs.caCert },
+    gateway: { host: d.sipHost, port: d.tlsPort, servername: t.gatewayHostname, ca: tb.certs.caCert },
   });
 }
 
-export function startPbx(host: string = TEST_BED.pbx.host): Promise<PbxPeer> {
-  const t = TEST_BED;
-  return PbxPeer.start(host, t.pbx.port, { host: t.drachtio.sipHost, port: t.drachtio.udpPort });
+export function startPbx(host: string = TEST_BED.pbx.host, d: DrachtioBed = TEST_BED.drachtio): Promise<PbxPeer> {
+  return PbxPeer.start(host, TEST_BED.pbx.port, { host: d.sipHost, port: d.udpPort });
 }

@@ -21,6 +21,15 @@ export const TEST_BED = {
   gatewayHostname: 'gw.test',
 } as const;
 
+export type DrachtioBed = { adminHost: string; adminPort: number; secret: string; sipHost: string; tlsPort: number; udpPort: number };
+export type FreeswitchBed = { host: string; sipPort: number; eslPort: number; password: string; rtpStart: number; rtpEnd: number };
+
+/** a second pair of servers, for tests that stop and restart them */
+export const SPARE_BED = {
+  drachtio: { ...TEST_BED.drachtio, adminPort: 19122, tlsPort: 15161, udpPort: 15160 } as DrachtioBed,
+  freeswitch: { ...TEST_BED.freeswitch, sipPort: 15180, eslPort: 18121, rtpStart: 33000, rtpEnd: 33999 } as FreeswitchBed,
+};
+
 function isExecutable(p: string): boolean {
   try {
     accessSync(p, constants.X_OK);
@@ -93,8 +102,7 @@ function run(cmd: string, args: string[], name: string, env: NodeJS.ProcessEnv =
 
 export interface TlsFiles { key: string; cert: string; chain: string }
 
-export async function startDrachtio(bin: string, tls: TlsFiles): Promise<Running> {
-  const d = TEST_BED.drachtio;
+export async function startDrachtio(bin: string, tls: TlsFiles, d: DrachtioBed = TEST_BED.drachtio, name = 'drachtio'): Promise<Running> {
   const args = [
     '-f', join(ROOT, 'docker/drachtio/drachtio.conf.xml'),
     '--address', d.adminHost, '--port', String(d.adminPort), '--secret', d.secret,
@@ -104,15 +112,14 @@ export async function startDrachtio(bin: string, tls: TlsFiles): Promise<Running
     '--key-file', tls.key, '--cert-file', tls.cert, '--chain-file', tls.chain,
     '--loglevel', process.env.DRACHTIO_LOGLEVEL ?? 'info', '--sofia-loglevel', process.env.DRACHTIO_SOFIA_LOGLEVEL ?? '3', '--stdout',
   ];
-  const r = run(bin, args, 'drachtio');
+  const r = run(bin, args, name);
   await waitForPort(d.adminHost, d.adminPort, 15_000);
   return r;
 }
 
 /** FreeSWITCH with docker/freeswitch/freeswitch.xml and a vars.xml for the test bed */
-export async function startFreeswitch(bin: string): Promise<Running> {
-  const f = TEST_BED.freeswitch;
-  const base = join(RUN_DIR, 'freeswitch');
+export async function startFreeswitch(bin: string, f: FreeswitchBed = TEST_BED.freeswitch, name = 'freeswitch'): Promise<Running> {
+  const base = join(RUN_DIR, name);
   const dirs = ['conf', 'log', 'db', 'run', 'temp', 'cache', 'sounds'].map((d) => join(base, d));
   for (const d of dirs) mkdirSync(d, { recursive: true });
   const [conf, log, db, runDir, temp, cache, sounds] = dirs as [string, string, string, string, string, string, string];
@@ -127,7 +134,7 @@ export async function startFreeswitch(bin: string): Promise<Running> {
     `<include>\n${Object.entries(vars).map(([k, v]) => `  <X-PRE-PROCESS cmd="set" data="${k}=${v}"/>`).join('\n')}\n</include>\n`,
   );
   const args = ['-nf', '-nc', '-nonat', '-conf', conf, '-log', log, '-db', db, '-run', runDir, '-temp', temp, '-cache', cache, '-sounds', sounds];
-  const r = run(bin, args, 'freeswitch');
+  const r = run(bin, args, name);
   await waitForPort(f.host, f.eslPort, 60_000);
   return r;
 }

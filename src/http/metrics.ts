@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CdrRecord, CdrSink } from '../cdr/cdr';
+import type { CallRegistry } from '../call/registry';
+import type { MediaService } from '../media/types';
+
+/**
+ * Prometheus metrics (SPEC O3). Call outcomes and set-up times are taken from the CDR
+ * lines, so the metrics and the CDRs cannot disagree; active calls and media-server health
+ * are read from the registry and the media service when scraped.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  rejected(code: string, status: number): void;
+  /** a CDR sink that also counts what it writes */
+  observe(sink: CdrSink): CdrSink;
+}
+
+export function createMetrics(calls: CallRegistry, media: MediaService, drachtioUp: () => boolean): Metrics {
+  const registry = new Registry();
+  const outcomes = new Counter({ name: 'wagw_calls_total', help: 'Finished calls by direction and final SIP status', labelNames: ['direction', 'status'], registers: [registry] });
+  const setup = new Histogram({
+    name: 'wagw_call_setup_seconds', help: 'INVITE to answer, answered calls', labelNames: ['direction'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40], registers: [registry],
+  });
+  const rejections = new Counter({ name: 'wagw_admission_rejections_total', help: 'INVITEs refused before a call started, by code', labelNames: ['code', 'status'], registers: [registry] });
+  const authFailures = new Counter({ name: 'wagw_auth_failures_total', help: 'INVITEs with wrong credentials', registers: [registry] });
+  new Gauge({
+    name: 'wagw_active_calls', help: 'Calls in progress by direction and business number', labelNames: ['direction', 'business_number'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of calls.all()) this.inc({ direction: c.direction, business_number: c.businessNumber });
+    },
+  });
+  new Gauge({
+    name: 'wagw_media_servers_up', help: 'Connected FreeSWITCH servers', registers: [registry],
+    collect() { this.set(media.healthyCount()); },
+  });
+  new Gauge({
+    name: 'wagw_drachtio_connected', help: '1 when connected to drachtio-server', registers: [registry],
+    collect() { this.set(drachtioUp() ? 1 : 0); },
+  });
+  return {
+    registry,
+    rejected(code, status) {
+      rejections.inc({ code, status: String(status) });
+      if (code === 'AUTH_FAILED') authFailures.inc();
+    },
+    observe(sink) {
+      return {
+        write(r: CdrRecord) {
+          outcomes.inc({ direction: r.direction, status: String(r.sip_status) });
+          if (r.setup_ms !== null) setup.observe({ direction: r.direction }, r.setup_ms / 1000);
+          sink.write(r);
+        },
+        close: () => sink.close(),
+      };
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+/** What the HTTP endpoints read; they never reach into calls. */
+export interface HealthSource {
+  /** drachtio connected, a media server up, not draining */
+  ready(): { ready: boolean; drachtio: boolean; mediaServers: number; draining: boolean; activeCalls: number };
+  metrics: Registry;
+}
+
+/** /healthz (process up), /readyz (can take calls), /metrics (Prometheus) */
+export function startHttp(host: string, port: number, src: HealthSource): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/readyz') {
+      const r = src.ready();
+      res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(r)}\n`);
+    } else if (path === '/metrics') {
+      src.metrics.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': src.metrics.contentType }).end(text),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
