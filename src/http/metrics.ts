@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CdrRecord, CdrSink } from '../cdr/cdr';
 import type { CallRegistry } from '../call/registry';
 import type { MediaService } from '../media/types';
@@ -17,6 +17,7 @@ export interface Metrics {
 
 export function createMetrics(calls: CallRegistry, media: MediaService, drachtioUp: () => boolean): Metrics {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'wagw_' });
   const outcomes = new Counter({ name: 'wagw_calls_total', help: 'Finished calls by direction and final SIP status', labelNames: ['direction', 'status'], registers: [registry] });
   const setup = new Histogram({
     name: 'wagw_call_setup_seconds', help: 'INVITE to answer, answered calls', labelNames: ['direction'],

@@ -51,6 +51,7 @@ describe('docker-compose.yml', () => {
   it('has healthchecks, and the gateway waits for both servers', () => {
     expect(s.drachtio!.healthcheck!.test.join(' ')).toContain('9022');
     expect(s.freeswitch!.healthcheck!.test.join(' ')).toContain('fs_cli');
+    expect(s.gateway!.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:8080/readyz');
     expect(s.gateway!.depends_on).toEqual({ drachtio: { condition: 'service_healthy' }, freeswitch: { condition: 'service_healthy' } });
   });
 
@@ -61,5 +62,6 @@ describe('docker-compose.yml', () => {
     const cfg = loadConfig([join(root, 'config/gateway.yaml')], fake);
     expect(cfg.drachtio.port).toBe(9022);
     expect(cfg.freeswitch[0]!.port).toBe(8021);
+    expect(cfg.http).toEqual({ host: '127.0.0.1', port: 8080 });
   });
 });
