@@ -40,17 +40,29 @@ export class B2buaSession extends CallSession {
   async run(media: MediaSession): Promise<void> {
     this.facts.mediaServer = media.server;
     this.sm.to(CallState.Connecting);
+    const t0 = performance.now();
+    const mark = (step: string) => this.log.debug({ step, ms: Math.round(performance.now() - t0) }, 'set-up step');
     try {
-      const aLeg = await this.adopt(media.answerOffer(this.caller.req.body, this.legOptions(this.caller.side)), this.caller.side);
-      if (!aLeg) return;
-      const bLeg = await this.adopt(this.far.prepareLeg(media, this.legOptions(this.far.side)), this.far.side);
-      if (!bLeg) return;
+      // both FreeSWITCH legs at once; if one fails, the call ends and adopt() releases the other
+      const [aLeg, bLeg] = await Promise.all([
+        this.adopt(media.answerOffer(this.caller.req.body, this.legOptions(this.caller.side)), this.caller.side),
+        this.adopt(this.far.prepareLeg(media, this.legOptions(this.far.side)), this.far.side),
+      ]);
+      if (!aLeg || !bLeg) return;
+      mark('legs');
       const dialog = await this.dialFar(bLeg);
       if (!dialog) return;
+      mark('far side answered');
       await bLeg.setRemoteSdp(dialog.remote.sdp);
-      await aLeg.bridge(bLeg);
+      mark('far leg completed');
+      // the bridge (tens of ms in FreeSWITCH) runs while the caller gets its 200 OK
+      const bridged = aLeg.bridge(bLeg).then(() => null, (err: Error) => err);
       if (this.sm.ending) return;
       await this.answerCaller(aLeg);
+      mark('caller answered');
+      const failed = await bridged;
+      if (failed) throw failed;
+      mark('bridged');
       this.relayInfoDtmf(this.caller.side === 'pbx' ? bLeg : aLeg);
     } catch (err) {
       // FreeSWITCH refusing the caller's offer is an SDP problem (488); anything else is ours (503)

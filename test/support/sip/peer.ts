@@ -33,6 +33,10 @@ export abstract class SipPeer {
   private waiters: { pred: Pred; resolve: (r: Received) => void }[] = [];
   /** answer BYE, CANCEL (and 487 the INVITE) and OPTIONS by ourselves */
   autoAnswer = true;
+  /** keep every message in `received` (a load run turns this off and uses onMessage) */
+  keepHistory = true;
+  /** called for every message received */
+  onMessage: ((r: Received) => void) | null = null;
 
   protected abstract viaTransport(): string;
   protected abstract viaHostPort(): string;
@@ -40,8 +44,9 @@ export abstract class SipPeer {
 
   protected deliver(msg: SipMessage, reply: (m: SipMessage) => void): void {
     const r: Received = { msg, at: Date.now(), reply };
-    this.received.push(r);
+    if (this.keepHistory) this.received.push(r);
     if (this.autoAnswer) this.autoRespond(r);
+    this.onMessage?.(r);
     const i = this.waiters.findIndex((w) => w.pred(r));
     if (i >= 0) {
       const [w] = this.waiters.splice(i, 1);
