@@ -21,6 +21,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(cfg.log.level);
+  // a bug in one call must not take the others down: log it loudly and keep serving
+  process.on('unhandledRejection', (err) => log.error({ err }, 'bug: unhandled promise rejection'));
+  process.on('uncaughtException', (err) => log.error({ err }, 'bug: uncaught exception'));
   const app = buildApp(cfg, log);
   await app.start();
   log.info({ files, http: app.httpPort() }, 'wa-sip-gateway started');

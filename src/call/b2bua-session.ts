@@ -1,5 +1,5 @@
 import type { MediaLeg, MediaSession } from '../media/types';
-import { isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '../sip/srf-types';
+import { hangUpQuietly, isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '../sip/srf-types';
 import { CallSession, type CallFacts, type SessionDeps } from './call-session';
 import { CallState } from './call-state';
 import type { FinalResponse } from './failure-map';
@@ -84,7 +84,7 @@ export class B2buaSession extends CallSession {
       this.pendingInvite = null;
       clearTimeout(this.ringTimer);
       if (this.sm.ending) {
-        dialog.destroy();
+        hangUpQuietly(dialog);
         return null;
       }
       this.watchDialog(dialog, this.far.side);
@@ -130,7 +130,7 @@ export class B2buaSession extends CallSession {
     try {
       const dialog = await this.deps.sip.createUAS(this.caller.req, this.caller.res, { localSdp: aLeg.localSdp });
       if (this.sm.ending) {
-        dialog.destroy();
+        hangUpQuietly(dialog);
         return;
       }
       this.watchDialog(dialog, this.caller.side);
@@ -142,12 +142,12 @@ export class B2buaSession extends CallSession {
   }
 
   /**
-   * In-dialog re-INVITEs. The PBX's (hold, resume, refresh, new address) are answered from
+   * In-dialog re-INVITEs and UPDATEs. The PBX's (hold, resume, refresh, new address) are answered from
    * FreeSWITCH and never reach Meta (SPEC M8, P4). Meta should never send one; if it does,
    * it gets our SDP as it was.
    */
   private handleReinvites(dialog: SrfDialog, side: 'meta' | 'pbx', leg: MediaLeg): void {
-    dialog.on('modify', (req: SrfRequest, res: SrfResponse) => {
+    const renegotiate = (req: SrfRequest, res: SrfResponse) => {
       void (async () => {
         if (side === 'meta') {
           this.log.warn('unexpected re-INVITE from Meta: answering with the current SDP');
@@ -164,7 +164,10 @@ export class B2buaSession extends CallSession {
           res.send(488);
         }
       })();
-    });
+    };
+    // re-INVITE and UPDATE (RFC 3311) are handled alike
+    dialog.on('modify', renegotiate);
+    dialog.on('update', renegotiate);
   }
 
   /** SIP INFO digits from the PBX go to Meta as RFC 4733 events on the Meta leg */

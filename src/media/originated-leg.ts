@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import type { FsMediaServer } from './fsmrf-types';
+import { hangUpQuietly } from '../sip/srf-types';
 import { withTimeout } from '../util/time';
 import type { MediaLeg } from './types';
 
@@ -9,7 +10,7 @@ type Request = Srf.SrfRequest;
 type Response = Srf.SrfResponse;
 
 const RELEASE_TIMEOUT_MS = 3000;
-const OFFER_TIMEOUT_MS = 4000;
+const OFFER_TIMEOUT_MS = 8000;
 
 /**
  * A FreeSWITCH leg that makes an SDES-SRTP offer: FreeSWITCH originates a call to
@@ -50,7 +51,7 @@ export class OriginatedLeg implements MediaLeg {
     const dialog = await this.srf.createUAS(this.req, this.res, { localSdp: sdp });
     this.dialog = dialog;
     dialog.on('destroy', (bye: Request) => this.markGone(/text="([^"]+)"/.exec(bye?.get?.('Reason') ?? '')?.[1] ?? 'NORMAL_CLEARING'));
-    if (this.released) dialog.destroy();
+    if (this.released) hangUpQuietly(dialog);
   }
 
   async bridge(other: MediaLeg): Promise<void> {

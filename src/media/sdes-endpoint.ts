@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hangUpQuietly } from '../sip/srf-types';
 import type { FsEndpoint, FsEndpointCtor, FsMediaServer } from './fsmrf-types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -56,7 +57,7 @@ export async function createEndpointForOffer(
     pending.fn = produce;
     pending.connTimeout = setTimeout(() => {
       ms.pendingConnections.delete(id);
-      dialog.destroy();
+      hangUpQuietly(dialog);
       reject(new Error('timeout waiting for the FreeSWITCH event socket'));
     }, timeoutMs);
   });

@@ -46,7 +46,11 @@ export class InviteRouter {
     const r = this.deps.routing();
     try {
       const legId = req.get('X-WA-Leg-Id');
-      if (legId && this.deps.media.claimLeg(legId, req, res)) return;
+      if (legId) {
+        // a leg FreeSWITCH originated for us; one nobody waits for any more (timed out) is refused
+        if (!this.deps.media.claimLeg(legId, req, res)) res.send(481, 'Leg Not Wanted', {});
+        return;
+      }
       if (this.deps.draining()) {
         this.refuse(res, log, reject('DRAINING', 'shutting down', { 'Retry-After': '60' }));
         return;

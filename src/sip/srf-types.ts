@@ -39,3 +39,8 @@ export function isSipError(err: unknown): err is SipErrorLike {
 export function asSignaling(srf: Srf): SipSignaling {
   return srf as unknown as SipSignaling;
 }
+
+/** BYE without waiting: drachtio-srf rejects (and, unawaited, crashes Node) if the dialog is already gone */
+export function hangUpQuietly(dialog: SrfDialog): void {
+  dialog.destroy(undefined, () => undefined);
+}
