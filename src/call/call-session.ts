@@ -127,6 +127,13 @@ export abstract class CallSession {
     });
   }
 
+  private readonly endHooks: (() => void)[] = [];
+
+  /** run `fn` when the call starts ending (to clear timers) */
+  protected onEnd(fn: () => void): void {
+    this.endHooks.push(fn);
+  }
+
   /** end the call once, from any side; resolves when everything is released */
   end(by: Side, cause: string): Promise<void> {
     this.ended ??= this.teardown(by, cause);
@@ -135,6 +142,7 @@ export abstract class CallSession {
 
   private async teardown(by: Side, cause: string): Promise<void> {
     clearTimeout(this.goneTimer);
+    for (const fn of this.endHooks) fn();
     this.sm.to(CallState.Ending);
     this.log.info({ by, cause }, 'ending call');
     const reason = { Reason: `Q.850;cause=16;text="${by === 'gateway' ? cause : 'NORMAL_CLEARING'}"` };

@@ -20,6 +20,7 @@ import { header, randomToken, type SipMessage } from '../support/sip/message';
 import { MetaPeer } from '../support/sip/meta-peer';
 import { PbxPeer } from '../support/sip/pbx-peer';
 import { SipPeer } from '../support/sip/peer';
+import { channelCount } from '../support/esl';
 import { findServers, RUN_DIR, startDrachtio, startFreeswitch, TEST_BED } from '../support/servers';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -209,7 +210,11 @@ async function main(): Promise<void> {
     }
     out(`  highest step with zero failures: ${best} cps (target 100 cps for 5 min)`);
 
-    await sleep(15_000); // let an overloaded step drain before measuring media
+    for (const wait of [15, 30, 45]) {
+      await sleep(15_000); // let an overloaded step drain before measuring media
+      const left = await channelCount(t.freeswitch.host, t.freeswitch.eslPort, t.freeswitch.password);
+      out(`  ${wait} s after the last step: FreeSWITCH channels ${left}, gateway calls ${await gw.metricSum('wagw_active_calls')}`);
+    }
     try {
       const m = await mediaCalls(meta, pbx, fs.proc.pid!);
       const perCore = m.cpuPerCall > 0 ? 1 / m.cpuPerCall : Infinity;

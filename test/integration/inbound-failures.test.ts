@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { metaOffer } from '../support/sdp';
+import { mediaTarget, metaOffer, pbxSdp } from '../support/sdp';
+import { RtpPeer } from '../support/media/rtp-peer';
 import { header } from '../support/sip/message';
 import { MetaPeer } from '../support/sip/meta-peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
@@ -130,4 +131,26 @@ describe.skipIf(!testBed)('inbound call: refusals and failures', () => {
     expect(waited).toBeLessThan(6000); // ring_timeout_seconds: 4
     await pbx.waitRequest('CANCEL', header(inv.msg, 'Call-ID')!);
   });
+
+  it('ends the call when Meta never ACKs our 200 OK (64*T1), BYE to both sides', async () => {
+    const key = newSdesKey();
+    const metaRtp = await RtpPeer.open({ host: TEST_BED.meta.host, codec: 'OPUS', payloadType: 111, srtp: { localKeyB64: key } });
+    try {
+      const a = await metaInviteWithAuth(meta, metaOffer({ ip: TEST_BED.meta.host, port: metaRtp.port, keyB64: key }));
+      const inv = await pbx.nextInvite();
+      pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: 41000 }));
+      const ok = await meta.waitResponse(a.callId, a.cseq, (s) => s >= 200);
+      expect(ok.msg.status).toBe(200);
+      // Meta's media flows (so no media watchdog), but its ACK never comes: after 32 s the gateway hangs up
+      const fs = mediaTarget(ok.msg.body);
+      metaRtp.setRemote(fs.ip, fs.port);
+      metaRtp.startSilence();
+      await pbx.waitRequest('BYE', header(inv.msg, 'Call-ID')!, 40_000);
+      await meta.waitRequest('BYE', a.callId, 5000);
+      const cdr = await cdrFor(gw, a.callId);
+      expect(cdr).toMatchObject({ ended_by: 'gateway', cause: 'meta-no-ack' });
+    } finally {
+      await metaRtp.close();
+    }
+  }, 45_000);
 });

@@ -43,6 +43,13 @@ export class GatewayProcess {
     return line ? Number(line.slice(sample.length + 1)) : 0;
   }
 
+  /** the sum of every labelled sample of a metric, e.g. all `wagw_active_calls{...}` */
+  async metricSum(name: string): Promise<number> {
+    const { body } = await this.get('/metrics');
+    return body.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  }
+
   log(): string {
     return readFileSync(this.logFile, 'utf8');
   }
