@@ -14,8 +14,8 @@ export interface CallingSide {
   res: SrfResponse;
 }
 
-/** 64 * T1 */
-const ACK_TIMEOUT_MS = 32_000;
+/** under 64*T1 (32 s), so the cause is ours, not drachtio-server's own ACK timeout racing it */
+const ACK_TIMEOUT_MS = 30_000;
 const MEDIA_FAILED: FinalResponse = { status: 503, reason: 'Service Unavailable' };
 const OFFER_REFUSED: FinalResponse = { status: 488, reason: 'Not Acceptable Here' };
 
@@ -145,13 +145,14 @@ export class B2buaSession extends CallSession {
   }
 
   /**
-   * RFC 3261 §13.3.1.4: a 200 OK never ACKed within 64*T1 ends the call. From Meta this is
+   * RFC 3261 §13.3.1.4: a 200 OK never ACKed within 64*T1 ends the call (we act at 30 s, just
+   * before drachtio-server's own timeout, so the CDR names the reason). From Meta this is
    * the classic symptom of a broken Record-Route (SPEC M4); without it the call would stay
    * half-open on our side.
    */
   private awaitAck(dialog: SrfDialog): void {
     const timer = setTimeout(() => {
-      this.log.warn({ side: this.caller.side }, 'no ACK for our 200 OK within 32 s: ending the call (check Record-Route handling on the path)');
+      this.log.warn({ side: this.caller.side }, 'no ACK for our 200 OK within 30 s: ending the call (check Record-Route handling on the path)');
       void this.end('gateway', `${this.caller.side}-no-ack`);
     }, ACK_TIMEOUT_MS);
     dialog.once('ack', () => clearTimeout(timer));

@@ -141,7 +141,7 @@ describe.skipIf(!testBed)('inbound call: refusals and failures', () => {
       pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: 41000 }));
       const ok = await meta.waitResponse(a.callId, a.cseq, (s) => s >= 200);
       expect(ok.msg.status).toBe(200);
-      // Meta's media flows (so no media watchdog), but its ACK never comes: after 32 s the gateway hangs up
+      // Meta's media flows (so no media watchdog), but its ACK never comes: after 30 s the gateway hangs up
       const fs = mediaTarget(ok.msg.body);
       metaRtp.setRemote(fs.ip, fs.port);
       metaRtp.startSilence();
