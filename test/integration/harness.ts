@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { buildApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config/load';
 import type { GatewayConfig } from '../../src/config/types';
@@ -9,6 +9,7 @@ import type { CdrRecord } from '../../src/cdr/cdr';
 import { channelCount } from '../support/esl';
 import { MetaPeer } from '../support/sip/meta-peer';
 import { PbxPeer } from '../support/sip/pbx-peer';
+import type { RtpPeer } from '../support/media/rtp-peer';
 import { RUN_DIR, TEST_BED, type DrachtioBed, type FreeswitchBed } from '../support/servers';
 import pino from 'pino';
 
@@ -142,4 +143,37 @@ export async function startMeta(d: DrachtioBed = TEST_BED.drachtio): Promise<Met
 
 export function startPbx(host: string = TEST_BED.pbx.host, d: DrachtioBed = TEST_BED.drachtio): Promise<PbxPeer> {
   return PbxPeer.start(host, TEST_BED.pbx.port, { host: d.sipHost, port: d.udpPort });
+}
+
+export interface CallBed {
+  gw: Gateway;
+  meta: MetaPeer;
+  pbx: PbxPeer;
+  /** RTP peers a test opens; closed after each test */
+  rtp: RtpPeer[];
+}
+
+/**
+ * A gateway (with `yaml`), a Meta emulator connected to it and a PBX emulator for one
+ * describe block; after each test the RTP peers close and the bed must be clean (0 calls,
+ * 0 FreeSWITCH channels).
+ */
+export function useCallBed(name: string, yaml = gatewayYaml()): CallBed {
+  const bed = { rtp: [] as RtpPeer[] } as CallBed;
+  beforeAll(async () => {
+    bed.gw = await startGateway(name, yaml);
+    bed.meta = await startMeta();
+    await bed.meta.connect();
+    bed.pbx = await startPbx();
+  });
+  afterEach(async () => {
+    for (const r of bed.rtp.splice(0)) await r.close();
+    await expectClean(bed.gw);
+  });
+  afterAll(async () => {
+    await bed.meta?.close();
+    bed.pbx?.close();
+    await bed.gw?.app.stop();
+  });
+  return bed;
 }

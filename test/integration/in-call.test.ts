@@ -1,13 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { toneLevel } from '../support/media/tone';
 import { mediaTarget, pbxSdp } from '../support/sdp';
 import { header } from '../support/sip/message';
-import type { MetaPeer } from '../support/sip/meta-peer';
-import type { PbxPeer } from '../support/sip/pbx-peer';
 import { TEST_BED } from '../support/servers';
 import { establishInbound } from './flows';
-import { cdrFor, expectClean, gatewayYaml, startGateway, startMeta, startPbx, testBed, type Gateway } from './harness';
+import { cdrFor, gatewayYaml, testBed, useCallBed } from './harness';
 
 /**
  * Issue 4: DTMF both ways, PBX hold / resume / re-INVITE kept away from Meta with media
@@ -16,40 +14,23 @@ import { cdrFor, expectClean, gatewayYaml, startGateway, startMeta, startPbx, te
 const WATCHDOG_S = 4;
 
 describe.skipIf(!testBed)('in the call', () => {
-  let gw: Gateway;
-  let meta: MetaPeer;
-  let pbx: PbxPeer;
-  const rtp: RtpPeer[] = [];
+  const bed = useCallBed('in-call', gatewayYaml(`media:\n  meta_rtp_timeout_seconds: ${WATCHDOG_S}\n`));
+  const { rtp } = bed;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  beforeAll(async () => {
-    gw = await startGateway('in-call', gatewayYaml(`media:\n  meta_rtp_timeout_seconds: ${WATCHDOG_S}\n`));
-    meta = await startMeta();
-    await meta.connect();
-    pbx = await startPbx();
-  });
-  afterEach(async () => {
-    for (const r of rtp.splice(0)) await r.close();
-    await expectClean(gw);
-  });
-  afterAll(async () => {
-    await meta?.close();
-    pbx?.close();
-    await gw?.app.stop();
-  });
 
   async function hangUp(c: Awaited<ReturnType<typeof establishInbound>>): Promise<void> {
-    expect(await meta.request(meta.inDialog(c.metaDialog, 'BYE'))).toMatchObject({ status: 200 });
+    expect(await bed.meta.request(bed.meta.inDialog(c.metaDialog, 'BYE'))).toMatchObject({ status: 200 });
   }
 
   /** Meta never hears a re-INVITE or UPDATE for this call */
   function metaSawNoRenegotiation(callId: string): void {
-    const late = meta.received.filter((r) => header(r.msg, 'Call-ID') === callId && (r.msg.method === 'UPDATE' || (r.msg.method === 'INVITE' && /tag=/.test(header(r.msg, 'To') ?? ''))));
+    const late = bed.meta.received.filter((r) => header(r.msg, 'Call-ID') === callId && (r.msg.method === 'UPDATE' || (r.msg.method === 'INVITE' && /tag=/.test(header(r.msg, 'To') ?? ''))));
     expect(late).toHaveLength(0);
   }
 
   it('carries RFC 4733 digits 0-9 * # A-D from Meta (PT 126) to the PBX (PT 101) and back, and PBX INFO digits to Meta', async () => {
-    const c = await establishInbound(meta, pbx, rtp);
+    const c = await establishInbound(bed.meta, bed.pbx, rtp);
     c.metaRtp.startSilence();
     c.pbxRtp.startSilence();
     await sleep(300);
@@ -64,7 +45,7 @@ describe.skipIf(!testBed)('in the call', () => {
     expect(c.metaRtp.dtmfDigits()).toBe('42#');
     expect(new Set(c.metaRtp.dtmfEvents.map((e) => e.payloadType))).toEqual(new Set([126]));
 
-    const info = await pbx.request(pbx.inDialog(c.pbxDialog, 'INFO', [['Content-Type', 'application/dtmf-relay']], 'Signal=7\r\nDuration=160\r\n'));
+    const info = await bed.pbx.request(bed.pbx.inDialog(c.pbxDialog, 'INFO', [['Content-Type', 'application/dtmf-relay']], 'Signal=7\r\nDuration=160\r\n'));
     expect(info.status).toBe(200);
     await c.metaRtp.waitFor((p) => p.dtmfDigits().length >= 4, 5000, 'INFO digit at Meta');
     expect(c.metaRtp.dtmfDigits()).toBe('42#7');
@@ -72,17 +53,17 @@ describe.skipIf(!testBed)('in the call', () => {
   });
 
   it('holds for 60 s, resumes on a new address, never re-INVITEs Meta, and never goes silent toward Meta', async () => {
-    const c = await establishInbound(meta, pbx, rtp);
+    const c = await establishInbound(bed.meta, bed.pbx, rtp);
     c.metaRtp.startSilence();
     c.pbxRtp.startTone(1000);
     await sleep(500);
     // hold: the PBX stops sending; Meta must keep receiving packets
     c.pbxRtp.stop();
-    const hold = await pbx.request(pbx.inDialog(c.pbxDialog, 'INVITE', [['Content-Type', 'application/sdp'], ['Contact', pbx.contact()]],
+    const hold = await bed.pbx.request(bed.pbx.inDialog(c.pbxDialog, 'INVITE', [['Content-Type', 'application/sdp'], ['Contact', bed.pbx.contact()]],
       pbxSdp({ ip: TEST_BED.pbx.host, port: c.pbxRtp.port, direction: 'inactive' })));
     expect(hold.status).toBe(200);
     expect(hold.body).toMatch(/a=inactive/);
-    pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq);
+    bed.pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq);
     const gaps: number[] = [];
     let last = c.metaRtp.packetsReceived;
     for (let t = 0; t < 60; t += 5) {
@@ -96,10 +77,10 @@ describe.skipIf(!testBed)('in the call', () => {
     // resume on a new media address
     const moved = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
     rtp.push(moved);
-    const resume = await pbx.request(pbx.inDialog(c.pbxDialog, 'INVITE', [['Content-Type', 'application/sdp'], ['Contact', pbx.contact()]],
+    const resume = await bed.pbx.request(bed.pbx.inDialog(c.pbxDialog, 'INVITE', [['Content-Type', 'application/sdp'], ['Contact', bed.pbx.contact()]],
       pbxSdp({ ip: TEST_BED.pbx.host, port: moved.port })));
     expect(resume.status).toBe(200);
-    pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq);
+    bed.pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq);
     const fs = mediaTarget(resume.body);
     moved.setRemote(fs.ip, fs.port);
     moved.startTone(1000);
@@ -112,21 +93,21 @@ describe.skipIf(!testBed)('in the call', () => {
   }, 90_000);
 
   it('ends both legs when Meta stops sending media, with the cause in the CDR', async () => {
-    const c = await establishInbound(meta, pbx, rtp);
+    const c = await establishInbound(bed.meta, bed.pbx, rtp);
     c.metaRtp.startSilence();
     c.pbxRtp.startSilence();
     await sleep(1000);
     const stoppedAt = Date.now();
     c.metaRtp.stop();
-    await pbx.waitRequest('BYE', header(c.inv.msg, 'Call-ID')!, (WATCHDOG_S + 4) * 1000);
-    await meta.waitRequest('BYE', c.attempt.callId, 5000);
+    await bed.pbx.waitRequest('BYE', header(c.inv.msg, 'Call-ID')!, (WATCHDOG_S + 4) * 1000);
+    await bed.meta.waitRequest('BYE', c.attempt.callId, 5000);
     expect(Date.now() - stoppedAt).toBeLessThan((WATCHDOG_S + 3) * 1000);
-    const cdr = await cdrFor(gw, c.attempt.callId);
+    const cdr = await cdrFor(bed.gw, c.attempt.callId);
     expect(cdr).toMatchObject({ ended_by: 'gateway', cause: 'meta-media-timeout' });
   }, 30_000);
 
   it('measures how much of a tone the PBX starts at answer reaches Meta', async () => {
-    const c = await establishInbound(meta, pbx, rtp, { pbxToneAtAnswer: 1000 });
+    const c = await establishInbound(bed.meta, bed.pbx, rtp, { pbxToneAtAnswer: 1000 });
     c.metaRtp.startSilence();
     await sleep(1000);
     c.pbxRtp.startSilence();

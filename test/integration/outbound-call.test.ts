@@ -1,42 +1,24 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { digestResponse, parseDigestHeader, type DigestAlgorithm } from '../../src/auth/digest';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { newSdesKey, parseCrypto } from '../support/media/srtp-keys';
 import { dominantTone } from '../support/media/tone';
 import { mediaTarget, metaOffer, pbxSdp } from '../support/sdp';
 import { header, headerAll, randomToken, tagOf, uriOf, type SipMessage } from '../support/sip/message';
-import type { MetaPeer } from '../support/sip/meta-peer';
 import { SipPeer, type Received } from '../support/sip/peer';
-import type { PbxPeer } from '../support/sip/pbx-peer';
 import { TEST_BED } from '../support/servers';
-import { BUSINESS, BUSINESS_PASSWORD, cdrLines, expectClean, startGateway, startMeta, startPbx, testBed, until, type Gateway } from './harness';
+import { BUSINESS, BUSINESS_PASSWORD, cdrLines, testBed, until, useCallBed } from './harness';
 
 /**
  * Issue 3: an agent's call from the PBX to a WhatsApp user, through the real drachtio-server
  * and FreeSWITCH, to a Meta emulator that challenges like Meta (407, MD5 or SHA-256).
  */
 describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', () => {
-  let gw: Gateway;
-  let meta: MetaPeer;
-  let pbx: PbxPeer;
-  const rtp: RtpPeer[] = [];
+  const bed = useCallBed('outbound-call');
+  const { rtp } = bed;
   const EDGE = `<sip:${TEST_BED.meta.host}:${TEST_BED.meta.listenPort};transport=tls;lr>`;
   const PROXY = '<sip:onevc-sip-proxy.fbinfra.net:8191;transport=tls;lr>';
 
-  beforeAll(async () => {
-    gw = await startGateway('outbound-call');
-    meta = await startMeta();
-    pbx = await startPbx();
-  });
-  afterEach(async () => {
-    for (const r of rtp.splice(0)) await r.close();
-    await expectClean(gw);
-  });
-  afterAll(async () => {
-    await meta?.close();
-    pbx?.close();
-    await gw?.app.stop();
-  });
 
   /** Meta's check of the credentialed INVITE; returns what was wrong, or null */
   function digestProblem(inv: SipMessage, nonce: string, algorithm: DigestAlgorithm, password: string): string | null {
@@ -52,12 +34,12 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
   async function placeAndChallenge(dialed: string, algorithm: DigestAlgorithm) {
     const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
     rtp.push(pbxRtp);
-    const pbxInvite = pbx.buildInvite(dialed, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port }));
-    pbx.send(pbxInvite);
-    const first = await meta.nextInvite();
+    const pbxInvite = bed.pbx.buildInvite(dialed, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port }));
+    bed.pbx.send(pbxInvite);
+    const first = await bed.meta.nextInvite();
     const nonce = randomToken('n');
-    meta.challenge(first, nonce, algorithm);
-    const second = await meta.nextInvite();
+    bed.meta.challenge(first, nonce, algorithm);
+    const second = await bed.meta.nextInvite();
     return { pbxRtp, pbxInvite, first: first.msg, second, nonce };
   }
 
@@ -72,7 +54,7 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
     metaRtp.setRemote(target.ip, target.port);
     const answer = metaOffer({ ip: TEST_BED.meta.host, port: metaRtp.port, keyB64: metaKey, opusPt, dtmfPt: 101 });
     // Meta's Record-Route as the UAS sends it: its route set for the gateway is edge, then proxy
-    const dialog = meta.answerWith(second, answer, meta.contact(user), { recordRoute: [PROXY, EDGE] });
+    const dialog = bed.meta.answerWith(second, answer, bed.meta.contact(user), { recordRoute: [PROXY, EDGE] });
     return { metaRtp, dialog };
   }
 
@@ -107,29 +89,29 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
     expect(digestProblem(c.second.msg, c.nonce, 'MD5', BUSINESS_PASSWORD)).toBeNull();
 
     const callId = header(c.second.msg, 'Call-ID')!;
-    meta.ring(c.second, 'ring1', meta.contact('+447700900123'));
-    await pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s === 180);
+    bed.meta.ring(c.second, 'ring1', bed.meta.contact('+447700900123'));
+    await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s === 180);
     const { metaRtp } = await answerAtMeta(c.second, '+447700900123');
     // the gateway's ACK follows Meta's route set
     const okCseq = Number(header(c.second.msg, 'CSeq')!.split(' ')[0]);
-    const ack = await meta.wait((r) => r.msg.method === 'ACK' && header(r.msg, 'CSeq') === `${okCseq} ACK`, 5000, 'ACK for the 200 OK');
-    expect(ack.msg.uri).toBe(uriOf(meta.contact('+447700900123')));
+    const ack = await bed.meta.wait((r) => r.msg.method === 'ACK' && header(r.msg, 'CSeq') === `${okCseq} ACK`, 5000, 'ACK for the 200 OK');
+    expect(ack.msg.uri).toBe(uriOf(bed.meta.contact('+447700900123')));
     expect(headerAll(ack.msg, 'Route')).toEqual([EDGE, PROXY]);
 
-    const ok = await pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
+    const ok = await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
     expect(ok.msg.status).toBe(200);
     const pbxDialog = SipPeer.uacDialog(c.pbxInvite, ok.msg);
-    pbx.ack2xx(pbxDialog, 101);
+    bed.pbx.ack2xx(pbxDialog, 101);
     const fs = mediaTarget(ok.msg.body);
     c.pbxRtp.setRemote(fs.ip, fs.port);
     await talk(c.pbxRtp, metaRtp);
 
-    expect(await pbx.request(pbx.inDialog(pbxDialog, 'BYE'))).toMatchObject({ status: 200 });
-    const bye = await meta.waitRequest('BYE', callId);
+    expect(await bed.pbx.request(bed.pbx.inDialog(pbxDialog, 'BYE'))).toMatchObject({ status: 200 });
+    const bye = await bed.meta.waitRequest('BYE', callId);
     expect(headerAll(bye.msg, 'Route')).toEqual([EDGE, PROXY]);
-    expect(bye.msg.uri).toBe(uriOf(meta.contact('+447700900123')));
-    await until(() => cdrLines(gw).some((r) => r.meta_call_id === callId), 5000, 'CDR');
-    expect(cdrLines(gw).find((r) => r.meta_call_id === callId)).toMatchObject({
+    expect(bye.msg.uri).toBe(uriOf(bed.meta.contact('+447700900123')));
+    await until(() => cdrLines(bed.gw).some((r) => r.meta_call_id === callId), 5000, 'CDR');
+    expect(cdrLines(bed.gw).find((r) => r.meta_call_id === callId)).toMatchObject({
       direction: 'business-initiated', ended_by: 'pbx', sip_status: 200, business_number: BUSINESS, whatsapp_user: '+447700900123',
     });
   });
@@ -139,16 +121,16 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
     expect(c.first.uri).toBe('sip:+12195550714@wa.meta.vc;transport=tls');
     expect(digestProblem(c.second.msg, c.nonce, 'SHA-256', BUSINESS_PASSWORD)).toBeNull();
     const { metaRtp, dialog } = await answerAtMeta(c.second, '+12195550714');
-    const ok = await pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
+    const ok = await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
     expect(ok.msg.status).toBe(200);
-    pbx.ack2xx(SipPeer.uacDialog(c.pbxInvite, ok.msg), 101);
+    bed.pbx.ack2xx(SipPeer.uacDialog(c.pbxInvite, ok.msg), 101);
     const fs = mediaTarget(ok.msg.body);
     c.pbxRtp.setRemote(fs.ip, fs.port);
     await talk(c.pbxRtp, metaRtp);
     // Meta hangs up; it sends straight to the gateway's Contact over its own connection
     dialog.routes = [];
-    meta.send(meta.inDialog(dialog, 'BYE', [['x-wa-meta-call-duration', '2']]));
-    await pbx.waitRequest('BYE', header(c.pbxInvite, 'Call-ID')!);
+    bed.meta.send(bed.meta.inDialog(dialog, 'BYE', [['x-wa-meta-call-duration', '2']]));
+    await bed.pbx.waitRequest('BYE', header(c.pbxInvite, 'Call-ID')!);
   });
 
   it("gives the PBX Meta's 403 and its Warning when Meta refuses our digest", async () => {
@@ -156,33 +138,33 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
     const problem = digestProblem(c.second.msg, c.nonce, 'MD5', 'the-password-meta-has');
     expect(problem).toBe('response does not match');
     const warning = '399 wa.meta.vc "Invalid digest: wrong SIP password for phone number"';
-    meta.reject(c.second, 403, 'Forbidden', [['Warning', warning]]);
-    const final = await pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
+    bed.meta.reject(c.second, 403, 'Forbidden', [['Warning', warning]]);
+    const final = await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
     expect(final.msg.status).toBe(403);
     expect(header(final.msg, 'Warning')).toBe(warning);
     const callId = header(c.second.msg, 'Call-ID')!;
-    await until(() => cdrLines(gw).some((r) => r.meta_call_id === callId), 5000, 'CDR');
-    expect(cdrLines(gw).find((r) => r.meta_call_id === callId)).toMatchObject({ sip_status: 403, meta_warning: warning, cause: 'meta-403' });
+    await until(() => cdrLines(bed.gw).some((r) => r.meta_call_id === callId), 5000, 'CDR');
+    expect(cdrLines(bed.gw).find((r) => r.meta_call_id === callId)).toMatchObject({ sip_status: 403, meta_warning: warning, cause: 'meta-403' });
   });
 
   for (const [status, reason] of [[486, 'Busy Here'], [480, 'Temporarily Unavailable'], [503, 'Service Unavailable']] as const) {
     it(`passes Meta's ${status} to the PBX`, async () => {
       const c = await placeAndChallenge('+12195550714', 'MD5');
-      meta.reject(c.second, status, reason);
-      const final = await pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
+      bed.meta.reject(c.second, status, reason);
+      const final = await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
       expect(final.msg.status).toBe(status);
     });
   }
 
   it('CANCEL from the PBX while Meta rings: CANCEL to Meta, 487 both sides', async () => {
     const c = await placeAndChallenge('+12195550714', 'MD5');
-    meta.ring(c.second, 'ring2', meta.contact('+12195550714'));
-    await pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s === 180);
-    pbx.cancel(c.pbxInvite);
-    const final = await pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
+    bed.meta.ring(c.second, 'ring2', bed.meta.contact('+12195550714'));
+    await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s === 180);
+    bed.pbx.cancel(c.pbxInvite);
+    const final = await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
     expect(final.msg.status).toBe(487);
-    await meta.waitRequest('CANCEL', header(c.second.msg, 'Call-ID')!);
+    await bed.meta.waitRequest('CANCEL', header(c.second.msg, 'Call-ID')!);
     // the emulator answered the CANCEL and sent 487 for the INVITE (auto-answer); the gateway ACKs it
-    await meta.waitRequest('ACK', header(c.second.msg, 'Call-ID')!);
+    await bed.meta.waitRequest('ACK', header(c.second.msg, 'Call-ID')!);
   });
 });
