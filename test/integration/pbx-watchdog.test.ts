@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { RtpPeer } from '../support/media/rtp-peer';
 import { header } from '../support/sip/message';
 import { establishInbound } from './flows';
 import { cdrFor, gatewayYaml, testBed, useCallBed } from './harness';

@@ -1,4 +1,17 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MetaConfig, PbxTarget } from '../../src/config/types';
+
+/** writes config files into a fresh temp folder; returns their paths */
+export function configWriter(prefix: string): (name: string, text: string) => string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return (name, text) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+}
 
 /** Complete config slices for unit tests, with the defaults the loader would apply. */
 export function metaConfig(over: Partial<MetaConfig> = {}): MetaConfig {

@@ -226,36 +226,12 @@ export abstract class SipPeer {
 
   /** ACK for a non-2xx final response: same branch as the INVITE (RFC 3261 §17.1.1.3) */
   ackNon2xx(invite: SipMessage, resp: SipMessage): void {
-    this.send({
-      method: 'ACK',
-      uri: invite.uri,
-      headers: [
-        ['Via', header(invite, 'Via')!],
-        ['Max-Forwards', '70'],
-        ['From', header(invite, 'From')!],
-        ['To', header(resp, 'To')!],
-        ['Call-ID', header(invite, 'Call-ID')!],
-        ['CSeq', `${cseqOf(invite).seq} ACK`],
-      ],
-      body: '',
-    });
+    this.send(inInviteTransaction(invite, 'ACK', header(resp, 'To')!));
   }
 
   /** CANCEL for a pending INVITE */
   cancel(invite: SipMessage): void {
-    this.send({
-      method: 'CANCEL',
-      uri: invite.uri,
-      headers: [
-        ['Via', header(invite, 'Via')!],
-        ['Max-Forwards', '70'],
-        ['From', header(invite, 'From')!],
-        ['To', header(invite, 'To')!],
-        ['Call-ID', header(invite, 'Call-ID')!],
-        ['CSeq', `${cseqOf(invite).seq} CANCEL`],
-      ],
-      body: '',
-    });
+    this.send(inInviteTransaction(invite, 'CANCEL', header(invite, 'To')!));
   }
 
   static text(msg: SipMessage): string {
@@ -264,3 +240,20 @@ export abstract class SipPeer {
 }
 
 const consumed = new WeakSet<Received>();
+
+/** a request that belongs to the INVITE's own transaction (its Via branch and CSeq number) */
+function inInviteTransaction(invite: SipMessage, method: 'ACK' | 'CANCEL', to: string): SipMessage {
+  return {
+    method,
+    uri: invite.uri,
+    headers: [
+      ['Via', header(invite, 'Via')!],
+      ['Max-Forwards', '70'],
+      ['From', header(invite, 'From')!],
+      ['To', to],
+      ['Call-ID', header(invite, 'Call-ID')!],
+      ['CSeq', `${cseqOf(invite).seq} ${method}`],
+    ],
+    body: '',
+  };
+}

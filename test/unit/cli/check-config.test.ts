@@ -1,15 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configWriter } from '../../support/config-fixtures';
 import { runCli, spawnCli } from './run-cli';
 
-const dir = mkdtempSync(join(tmpdir(), 'wa-gw-cli-config-'));
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const file = configWriter('wa-gw-cli-config-');
 
 const BASE = `
 freeswitch:
@@ -63,7 +57,7 @@ describe('check-config', () => {
     const r = await runCli(['check-config', file('ok.yaml', BASE)], {});
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('numbers[0].sip_password_env: environment variable META_PW is not set');
-    const missing = await runCli(['check-config', join(dir, 'nope.yaml')], ENV);
+    const missing = await runCli(['check-config', join(dirname(file('exists.yaml', BASE)), 'nope.yaml')], ENV);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.yaml: (file): cannot read');
     expect((await runCli(['check-config'], ENV)).code).toBe(2);

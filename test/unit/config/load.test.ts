@@ -1,15 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configWriter } from '../../support/config-fixtures';
 import { ConfigError, loadConfig } from '../../../src/config/load';
 
-const dir = mkdtempSync(join(tmpdir(), 'wa-gw-config-'));
-function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const file = configWriter('wa-gw-config-');
 
 const BASE = `
 freeswitch:
