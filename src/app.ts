@@ -126,9 +126,12 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
       log.info({ numbers: cfg.numbers.length, pbxs: cfg.pbxs.length }, 'configuration reloaded');
     },
     async stop() {
-      srf.disconnect();
+      // drachtio-srf asserts when it has no connection (drachtio-server down): nothing to close then
+      try { srf.disconnect(); } catch { /* not connected */ }
       await media.close();
       await cdr.close();
+      // idle keep-alive connections (a scraper, a load balancer) must not hold the exit up
+      http?.closeIdleConnections();
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     },
     isDrachtioConnected: () => drachtioUp,

@@ -2,6 +2,10 @@ import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config/load';
 import type { GatewayConfig } from './config/types';
 import { createLogger } from './util/logger';
+import { withTimeout } from './util/time';
+
+/** closing connections after the drain; past this the process exits regardless */
+const STOP_TIMEOUT_MS = 5000;
 
 /**
  * load config → logger → buildApp() → start.
@@ -33,9 +37,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal, activeCalls: app.registry.size }, 'shutting down');
-    await app.drain(cfg.shutdown.drain_seconds * 1000);
-    await app.stop();
-    log.info('stopped');
+    try {
+      await app.drain(cfg.shutdown.drain_seconds * 1000);
+      await withTimeout(app.stop(), STOP_TIMEOUT_MS, undefined);
+      log.info('stopped');
+    } catch (err) {
+      log.error({ err }, 'bug: shutdown failed; exiting anyway');
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
