@@ -47,8 +47,8 @@ export class B2buaSession extends CallSession {
     try {
       // both FreeSWITCH legs at once; if one fails, the call ends and adopt() releases the other
       const [aLeg, bLeg] = await Promise.all([
-        this.adopt(media.answerOffer(this.caller.req.body, this.legOptions(this.caller.side)), this.caller.side),
-        this.adopt(this.far.prepareLeg(media, this.legOptions(this.far.side)), this.far.side),
+        this.adopt(media.answerOffer(this.caller.req.body, this.legOptions(this.caller.side)).then((l) => { mark('answering leg'); return l; }), this.caller.side),
+        this.adopt(this.far.prepareLeg(media, this.legOptions(this.far.side)).then((l) => { mark('offering leg'); return l; }), this.far.side),
       ]);
       if (!aLeg || !bLeg) return;
       mark('legs');

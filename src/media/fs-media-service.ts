@@ -39,6 +39,7 @@ class ServerSlot {
         advertisedAddress: this.conf.advertised_address,
         profile: this.conf.profile,
       });
+      noDelay(ms);
       ms.on('end', () => this.lost('connection ended'));
       ms.on('error', (err) => this.lost(err?.message ?? 'error'));
       this.ms = ms;
@@ -71,6 +72,16 @@ class ServerSlot {
     try { this.ms?.disconnect(); } catch { /* already closed */ }
     this.ms = null;
   }
+}
+
+/**
+ * Nagle off on every event socket. Each ESL command is a small write answered by a small
+ * reply; with Nagle on, every round trip waited ~40 ms for a delayed ACK (measured: `api
+ * status` 44 ms → 0.4 ms, originate → INVITE 43 ms → 3 ms). SPEC T1.
+ */
+function noDelay(ms: FsMediaServer): void {
+  ms.conn.socket.setNoDelay(true);
+  ms._server?.on('connection::open', (conn) => conn.socket.setNoDelay(true));
 }
 
 /** leg settings as headers on our INVITE to FreeSWITCH; its dialplan turns them into channel variables */

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type Srf from 'drachtio-srf';
 
 /**
@@ -40,7 +41,10 @@ export interface FsMediaServer extends EventEmitter {
   readonly pendingConnections: Map<string, PendingConnection>;
   currentSessions: number;
   maxSessions: number;
-  readonly conn: { bgapi(command: string): void };
+  /** the inbound event socket (ours → FreeSWITCH) */
+  readonly conn: { bgapi(command: string): void; readonly socket: Socket };
+  /** modesl's server for FreeSWITCH's outbound event sockets, one per answering leg */
+  readonly _server?: { on(event: 'connection::open', cb: (conn: { socket: Socket }) => void): void };
   connected(): boolean;
   api(command: string): Promise<string>;
   disconnect(): void;

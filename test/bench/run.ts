@@ -6,7 +6,8 @@
  *   T2 the highest calls-per-second step held with zero failures
  *   T4 gateway heap per active call, and after the calls ended
  *   T3 FreeSWITCH CPU per Opus↔PCMU transcoded call (media flowing both ways)
- * Sizes come from env: BENCH_LATENCY_CALLS, BENCH_CPS_STEPS, BENCH_CPS_SECONDS, BENCH_HEAP_CALLS, BENCH_MEDIA_CALLS.
+ * Sizes come from env: BENCH_LATENCY_CALLS, BENCH_CPS_STEPS, BENCH_CPS_SECONDS, BENCH_HEAP_CALLS, BENCH_MEDIA_CALLS;
+ * BENCH_ONLY=T1,T3 runs only some parts.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ const CPS_STEPS = (process.env.BENCH_CPS_STEPS ?? '20,50,100').split(',').map(Nu
 const CPS_SECONDS = env('BENCH_CPS_SECONDS', 20);
 const N_HEAP = env('BENCH_HEAP_CALLS', 100);
 const N_MEDIA = env('BENCH_MEDIA_CALLS', 20);
+const ONLY = (process.env.BENCH_ONLY ?? 'T1,T2,T3,T4').split(',');
 const BUSINESS = '+12145551869';
 const PASSWORD = 'bench-meta-password';
 const HTTP_PORT = 18099;
@@ -153,6 +155,68 @@ async function mediaCalls(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Promise<
   return { calls: N_MEDIA, cpuPerCall: (used - idle) / N_MEDIA, idle };
 }
 
+function reportLatency(bare: number[], ours: number[]): void {
+  const line = (name: string, xs: number[]) => `${name.padEnd(34)} p50 ${pct(xs, 50).toFixed(1).padStart(6)} ms   p99 ${pct(xs, 99).toFixed(1).padStart(6)} ms`;
+  out(`T1 set-up latency (INVITE → 200 OK at Meta)`);
+  out(`  ${line('bare drachtio-srf B2BUA, no media', bare)}`);
+  out(`  ${line('gateway, media in FreeSWITCH', ours)}`);
+  out(`  added: p50 ${(pct(ours, 50) - pct(bare, 50)).toFixed(1)} ms, p99 ${(pct(ours, 99) - pct(bare, 99)).toFixed(1)} ms (target ≤ 20 ms p99)`);
+}
+
+/** the gateway's used heap after a full GC (SIGUSR2, see gc-on-signal.cjs) */
+async function heapAfterGc(gw: GatewayProcess): Promise<number> {
+  gw.signal('SIGUSR2');
+  await sleep(500);
+  return gw.metric('wagw_nodejs_heap_size_used_bytes');
+}
+
+async function heapPerCall(gw: GatewayProcess, meta: MetaPeer): Promise<void> {
+  const sdp = metaOffer({ ip: TEST_BED.meta.host, port: 40000, keyB64: newSdesKey() });
+  // warm-up: code paths compiled and caches filled before the baseline
+  for (let i = 0; i < 20; i++) await (await call(meta, true, sdp)).bye();
+  const heap0 = await heapAfterGc(gw);
+  const held: (() => Promise<void>)[] = [];
+  for (let i = 0; i < N_HEAP; i++) held.push((await call(meta, true, sdp)).bye);
+  await sleep(2000);
+  const heapHeld = await heapAfterGc(gw);
+  for (const b of held) await b();
+  await sleep(3000);
+  const heapAfter = await heapAfterGc(gw);
+  out(`T4 gateway heap after GC: ${(heap0 / 1e6).toFixed(2)} MB idle, ${(heapHeld / 1e6).toFixed(2)} MB with ${N_HEAP} calls ` +
+    `→ ${((heapHeld - heap0) / N_HEAP / 1024).toFixed(1)} kB per call (target ≤ 50 kB); ${(heapAfter / 1e6).toFixed(2)} MB after they ended ` +
+    `(${((heapAfter - heap0) / 1024).toFixed(0)} kB above idle)`);
+}
+
+async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer): Promise<void> {
+  out(`T2 calls per second, each held 2 s, ${CPS_SECONDS} s per step (media anchored; the peers send no RTP)`);
+  let best = 0;
+  for (const rate of CPS_STEPS) {
+    const r = await cpsStep(meta, rate);
+    out(`  ${String(rate).padStart(4)} cps: ${r.started} calls, ${r.failed} failed`);
+    if (r.failed === 0) best = rate;
+    else break;
+    await sleep(3000);
+  }
+  out(`  highest step with zero failures: ${best} cps (target 100 cps for 5 min)`);
+  const t = TEST_BED.freeswitch;
+  for (const wait of [15, 30, 45]) {
+    await sleep(15_000); // let an overloaded step drain
+    const left = await channelCount(t.host, t.eslPort, t.password);
+    out(`  ${wait} s after the last step: FreeSWITCH channels ${left}, gateway calls ${await gw.metricSum('wagw_active_calls')}`);
+  }
+}
+
+async function transcodingCpu(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Promise<void> {
+  try {
+    const m = await mediaCalls(meta, pbx, fsPid);
+    const perCore = m.cpuPerCall > 0 ? 1 / m.cpuPerCall : Infinity;
+    out(`T3 FreeSWITCH CPU with ${m.calls} Opus↔PCMU calls, media both ways: ${(m.cpuPerCall * 100).toFixed(2)}% of a core per call ` +
+      `(idle ${(m.idle * 100).toFixed(1)}%) → ${perCore.toFixed(0)} calls per core (target ≥ 130)`);
+  } catch (err) {
+    out(`T3 could not be measured: ${(err as Error).message}`);
+  }
+}
+
 async function main(): Promise<void> {
   const bins = findServers();
   if (!bins.drachtio || !bins.freeswitch) throw new Error('SKIPPED: bench needs drachtio-server and FreeSWITCH (DRACHTIO_BIN / FREESWITCH_BIN or PATH)');
@@ -170,59 +234,29 @@ async function main(): Promise<void> {
   autoAnswer(pbx, () => pbxSdp({ ip: t.pbx.host, port: 41000 }));
   out(`wa-sip-gateway bench, ${new Date().toISOString()}, ${N_LAT} sequential calls per latency run`);
   let gw: GatewayProcess | null = null;
+  // a bench stopped half-way (Ctrl-C, timeout) must not leave its gateway draining on drachtio
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      gw?.proc.kill('SIGKILL');
+      void Promise.allSettled([dr.stop(), fs.stop()]).then(() => process.exit(130));
+    });
+  }
   try {
-    const stopBare = await bareB2bua();
-    const bare = await latency(meta, false);
-    stopBare();
-    await sleep(500);
+    let bare: number[] = [];
+    if (ONLY.includes('T1')) {
+      const stopBare = await bareB2bua();
+      bare = await latency(meta, false);
+      stopBare();
+      await sleep(500);
+    }
     gw = GatewayProcess.start(gatewayConfig(dir, join(certs.dir, 'ca.crt')), {
       BENCH_DRACHTIO_SECRET: t.drachtio.secret, BENCH_FS_SECRET: t.freeswitch.password, BENCH_META_PASSWORD: PASSWORD,
-    }, HTTP_PORT, 'gateway-bench');
+    }, HTTP_PORT, 'gateway-bench', ['--expose-gc', '--require', join(__dirname, 'gc-on-signal.cjs')]);
     await gw.readyz(200, 20_000);
-    const ours = await latency(meta, true);
-    const line = (name: string, xs: number[]) => `${name.padEnd(34)} p50 ${pct(xs, 50).toFixed(1).padStart(6)} ms   p99 ${pct(xs, 99).toFixed(1).padStart(6)} ms`;
-    out(`T1 set-up latency (INVITE → 200 OK at Meta)`);
-    out(`  ${line('bare drachtio-srf B2BUA, no media', bare)}`);
-    out(`  ${line('gateway, media in FreeSWITCH', ours)}`);
-    out(`  added: p50 ${(pct(ours, 50) - pct(bare, 50)).toFixed(1)} ms, p99 ${(pct(ours, 99) - pct(bare, 99)).toFixed(1)} ms (target ≤ 20 ms p99)`);
-
-    const g = gw;
-    const heap0 = await g.metric('wagw_nodejs_heap_size_used_bytes');
-    const held: (() => Promise<void>)[] = [];
-    const sdp = metaOffer({ ip: t.meta.host, port: 40000, keyB64: newSdesKey() });
-    for (let i = 0; i < N_HEAP; i++) held.push((await call(meta, true, sdp)).bye);
-    await sleep(3000);
-    const heapHeld = await g.metric('wagw_nodejs_heap_size_used_bytes');
-    for (const b of held) await b();
-    await sleep(5000);
-    const heapAfter = await g.metric('wagw_nodejs_heap_size_used_bytes');
-    out(`T4 gateway heap: ${(heap0 / 1e6).toFixed(1)} MB idle, ${(heapHeld / 1e6).toFixed(1)} MB with ${N_HEAP} calls ` +
-      `→ ${((heapHeld - heap0) / N_HEAP / 1024).toFixed(1)} kB per call (target ≤ 50 kB); ${(heapAfter / 1e6).toFixed(1)} MB after they ended`);
-
-    out(`T2 calls per second, each held 2 s, ${CPS_SECONDS} s per step (media anchored; the peers send no RTP)`);
-    let best = 0;
-    for (const rate of CPS_STEPS) {
-      const r = await cpsStep(meta, rate);
-      out(`  ${String(rate).padStart(4)} cps: ${r.started} calls, ${r.failed} failed`);
-      if (r.failed === 0) best = rate;
-      else break;
-      await sleep(3000);
-    }
-    out(`  highest step with zero failures: ${best} cps (target 100 cps for 5 min)`);
-
-    for (const wait of [15, 30, 45]) {
-      await sleep(15_000); // let an overloaded step drain before measuring media
-      const left = await channelCount(t.freeswitch.host, t.freeswitch.eslPort, t.freeswitch.password);
-      out(`  ${wait} s after the last step: FreeSWITCH channels ${left}, gateway calls ${await gw.metricSum('wagw_active_calls')}`);
-    }
-    try {
-      const m = await mediaCalls(meta, pbx, fs.proc.pid!);
-      const perCore = m.cpuPerCall > 0 ? 1 / m.cpuPerCall : Infinity;
-      out(`T3 FreeSWITCH CPU with ${m.calls} Opus↔PCMU calls, media both ways: ${(m.cpuPerCall * 100).toFixed(2)}% of a core per call ` +
-        `(idle ${(m.idle * 100).toFixed(1)}%) → ${perCore.toFixed(0)} calls per core (target ≥ 130)`);
-    } catch (err) {
-      out(`T3 could not be measured: ${(err as Error).message}`);
-    }
+    if (ONLY.includes('T1')) reportLatency(bare, await latency(meta, true));
+    if (ONLY.includes('T4')) await heapPerCall(gw, meta);
+    if (ONLY.includes('T2')) await callsPerSecond(gw, meta);
+    if (ONLY.includes('T3')) await transcodingCpu(meta, pbx, fs.proc.pid!);
   } finally {
     await gw?.kill();
     await meta.close();

@@ -11,10 +11,10 @@ export class GatewayProcess {
     this.exitCode = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
   }
 
-  static start(configFile: string, env: Record<string, string>, httpPort: number, name: string): GatewayProcess {
+  static start(configFile: string, env: Record<string, string>, httpPort: number, name: string, nodeArgs: string[] = []): GatewayProcess {
     const logFile = join(RUN_DIR, 'logs', `${name}.log`);
     const fd = openSync(logFile, 'w');
-    const proc = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'src/index.ts')], {
+    const proc = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', join(ROOT, 'src/index.ts')], {
       cwd: ROOT, env: { PATH: process.env.PATH ?? '', WA_GW_CONFIG: configFile, ...env }, stdio: ['ignore', fd, fd],
     });
     return new GatewayProcess(proc, logFile, httpPort);

@@ -70,6 +70,7 @@ export class MetaPeer extends SipPeer {
   async connect(localAddress = this.opts.host): Promise<TLSSocket> {
     const g = this.opts.gateway;
     const tcp = tcpConnect({ host: g.host, port: g.port, localAddress });
+    tcp.setNoDelay(true); // as a SIP stack does: an ACK and the next INVITE are written back to back
     const sock = connect({ socket: tcp, servername: g.servername, ca: g.ca, rejectUnauthorized: true });
     await new Promise<void>((resolve, reject) => {
       sock.once('secureConnect', () => resolve());
