@@ -77,8 +77,12 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   });
   // drachtio-srf reports a lost connection as 'close' and reconnects on its own
   (srf as unknown as { on(e: 'close', cb: () => void): void }).on('close', () => {
-    if (drachtioUp) log.warn('lost drachtio-server connection; reconnecting');
+    if (!drachtioUp) return;
     drachtioUp = false;
+    // the SIP dialogs live in drachtio-server: none of them can be signalled again, so the
+    // calls end here and their FreeSWITCH channels are killed (SPEC R3: nothing half-open)
+    log.warn({ activeCalls: registry.size }, 'lost drachtio-server connection: ending its calls; reconnecting');
+    for (const call of registry.all()) void call.end('gateway', 'drachtio-lost');
   });
   srf.on('error', (err) => {
     drachtioUp = false;

@@ -55,11 +55,11 @@ export class B2buaSession extends CallSession {
       const dialog = await this.dialFar(bLeg);
       if (!dialog) return;
       mark('far side answered');
-      await bLeg.setRemoteSdp(dialog.remote.sdp);
-      mark('far leg completed');
-      // the bridge (tens of ms in FreeSWITCH) runs while the caller gets its 200 OK
-      const bridged = aLeg.bridge(bLeg).then(() => null, (err: Error) => err);
-      if (this.sm.ending) return;
+      // FreeSWITCH gets the far side's answer and bridges the legs while the caller gets its
+      // 200 OK (an SDP FreeSWITCH refuses would end the leg with a BYE either way)
+      const bridged = bLeg.setRemoteSdp(dialog.remote.sdp)
+        .then(() => aLeg.bridge(bLeg))
+        .then(() => null, (err: Error) => err);
       await this.answerCaller(aLeg);
       mark('caller answered');
       const failed = await bridged;

@@ -147,7 +147,7 @@ function loadFreeswitch(raw: unknown, i: number, sources: Source[], env: Env): F
   const f = validate<Raw<Omit<FreeswitchServer, 'secret'>>>(freeswitchSchema, raw, `${key}.`, sources);
   const s = secret(sources, env, `${key}.secret`, f.secret_env ?? '', f.secret_file ?? '', false) || 'ClueCon';
   const { secret_env: _e, secret_file: _f, ...rest } = f;
-  return { ...rest, secret: s, advertised_address: f.advertised_address || f.listen_address };
+  return { ...rest, secret: s };
 }
 
 function duplicates(values: string[]): string | undefined {

@@ -113,9 +113,6 @@ export const freeswitchSchema = {
   port: { format: 'port', default: 8021 },
   ...secretKeys('secret'),
   profile: { format: 'nonempty-string', default: 'drachtio_mrf' },
-  listen_address: { format: 'nonempty-string', default: '127.0.0.1' },
-  listen_port: { format: 'port', default: 0 },
-  advertised_address: { format: String, default: '' },
 };
 
 export const routeRuleSchema = {

@@ -25,10 +25,6 @@ export interface FreeswitchServer {
   secret: string;
   /** sofia profile the gateway sends its endpoint INVITEs to */
   profile: string;
-  /** where FreeSWITCH's outbound event-socket connections reach the gateway */
-  listen_address: string;
-  listen_port: number;
-  advertised_address: string;
 }
 
 export interface MetaConfig {

@@ -1,10 +1,10 @@
 import type Srf from 'drachtio-srf';
 import type { FreeswitchServer } from '../config/types';
 import type { Logger } from '../util/logger';
-import { FsMediaLeg } from './fs-media-leg';
+import { AnsweringLeg } from './answering-leg';
+import type { FsDialogLeg } from './fs-dialog-leg';
 import type { FsMediaServer, FsMrf } from './fsmrf-types';
 import { OriginateRegistry } from './originated-leg';
-import { createEndpointForOffer } from './sdes-endpoint';
 import type { LegOptions, MediaLeg, MediaService, MediaSession, OfferOptions } from './types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -18,6 +18,8 @@ const RECONNECT_MS = 2000;
  */
 class ServerSlot {
   ms: FsMediaServer | null = null;
+  /** FreeSWITCH channels the gateway holds here (FreeSWITCH's own count comes only every 20 s) */
+  legs = 0;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -34,9 +36,10 @@ class ServerSlot {
         address: this.conf.host,
         port: this.conf.port,
         secret: this.conf.secret,
-        listenAddress: this.conf.listen_address,
-        listenPort: this.conf.listen_port,
-        advertisedAddress: this.conf.advertised_address,
+        // fsmrf always opens a listener for per-channel event sockets; our legs use none
+        listenAddress: '127.0.0.1',
+        listenPort: 0,
+        advertisedAddress: '127.0.0.1',
         profile: this.conf.profile,
       });
       noDelay(ms);
@@ -99,16 +102,20 @@ function legVariables(leg: LegOptions): Record<string, string> {
 }
 
 class FsSession implements MediaSession {
+  readonly server: string;
+
   constructor(
     private readonly ms: FsMediaServer,
-    readonly server: string,
+    private readonly slot: ServerSlot,
     private readonly profile: string,
     private readonly originate: OriginateRegistry,
     private readonly drachtioSip: () => string,
-  ) {}
+  ) {
+    this.server = slot.name;
+  }
 
   async answerOffer(offer: string, leg: LegOptions): Promise<MediaLeg> {
-    return new FsMediaLeg(await createEndpointForOffer(this.ms, offer, legHeaders(leg)));
+    return this.counted(AnsweringLeg.create(this.ms, offer, legHeaders(leg)));
   }
 
   /**
@@ -117,12 +124,26 @@ class FsSession implements MediaSession {
    * re-INVITE on the set-up path and with FreeSWITCH's SRTP key kept.
    */
   createOffer(opts: OfferOptions, leg: LegOptions): Promise<MediaLeg> {
-    return this.originate.originate(this.ms, this.ms.srf, this.profile, this.drachtioSip(), {
+    return this.counted(this.originate.originate(this.ms, this.ms.srf, this.profile, this.drachtioSip(), {
       // ^^: switches the list separator, as commas would split the variable list
       absolute_codec_string: `^^:${opts.codecs.join(':')}`,
       rtp_secure_media: opts.srtp ? 'true:AES_CM_128_HMAC_SHA1_80' : 'false',
       ...legVariables(leg),
-    });
+    }));
+  }
+
+  /** the server's leg count, from before the leg is asked for until it is gone */
+  private async counted(making: Promise<FsDialogLeg>): Promise<MediaLeg> {
+    const slot = this.slot;
+    slot.legs++;
+    try {
+      const leg = await making;
+      leg.whenClosed(() => slot.legs--);
+      return leg;
+    } catch (err) {
+      slot.legs--;
+      throw err;
+    }
   }
 }
 
@@ -149,13 +170,14 @@ export class FsMediaService implements MediaService {
     await Promise.all(this.slots.map((s) => s.connect()));
   }
 
+  /** the connected server holding the fewest of our legs (SPEC R3: calls spread across healthy servers) */
   allocate(): MediaSession | null {
     let best: ServerSlot | null = null;
     for (const s of this.slots) {
       if (!s.ms?.connected()) continue;
-      if (!best?.ms || s.ms.currentSessions < best.ms.currentSessions) best = s;
+      if (!best || s.legs < best.legs) best = s;
     }
-    return best?.ms ? new FsSession(best.ms, best.name, best.conf.profile, this.originate, () => this.drachtioSip) : null;
+    return best?.ms ? new FsSession(best.ms, best, best.conf.profile, this.originate, () => this.drachtioSip) : null;
   }
 
   claimLeg(legId: string, req: unknown, res: unknown): boolean {

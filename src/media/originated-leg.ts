@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import type { FsMediaServer } from './fsmrf-types';
 import { hangUpQuietly } from '../sip/srf-types';
-import { withTimeout } from '../util/time';
-import type { MediaLeg } from './types';
+import { FsDialogLeg } from './fs-dialog-leg';
 
-type Dialog = Srf.Dialog;
 type Request = Srf.SrfRequest;
 type Response = Srf.SrfResponse;
 
-const RELEASE_TIMEOUT_MS = 3000;
 const OFFER_TIMEOUT_MS = 8000;
 
 /**
@@ -22,19 +19,15 @@ const OFFER_TIMEOUT_MS = 8000;
  * its own, which the far side (Meta, which takes no re-INVITE) would never learn. Here
  * the far side's key reaches FreeSWITCH in an answer, so FreeSWITCH keeps its key.
  */
-export class OriginatedLeg implements MediaLeg {
-  private dialog: Dialog | null = null;
-  private gone = false;
-  private released: Promise<void> | null = null;
-  private readonly goneCallbacks: ((cause: string) => void)[] = [];
-
+export class OriginatedLeg extends FsDialogLeg {
   constructor(
-    private readonly ms: FsMediaServer,
+    ms: FsMediaServer,
     private readonly srf: Srf,
-    readonly id: string,
+    id: string,
     private readonly req: Request,
     private readonly res: Response,
   ) {
+    super(ms, id);
     req.on('cancel', () => this.markGone('ORIGINATOR_CANCEL'));
   }
 
@@ -43,51 +36,16 @@ export class OriginatedLeg implements MediaLeg {
   }
 
   /** the first call answers FreeSWITCH's INVITE; later ones are re-INVITEs */
-  async setRemoteSdp(sdp: string): Promise<void> {
-    if (this.dialog) {
-      await this.dialog.modify(sdp);
-      return;
-    }
+  override async setRemoteSdp(sdp: string): Promise<void> {
+    if (this.dialog) return super.setRemoteSdp(sdp);
     const dialog = await this.srf.createUAS(this.req, this.res, { localSdp: sdp });
-    this.dialog = dialog;
-    dialog.on('destroy', (bye: Request) => this.markGone(/text="([^"]+)"/.exec(bye?.get?.('Reason') ?? '')?.[1] ?? 'NORMAL_CLEARING'));
+    this.adoptDialog(dialog);
     if (this.released) hangUpQuietly(dialog);
   }
 
-  async bridge(other: MediaLeg): Promise<void> {
-    const body = await withTimeout(this.ms.api(`uuid_bridge ${other.id} ${this.id}`), 5000, '-ERR timeout');
-    if (!body.startsWith('+OK')) throw new Error(`uuid_bridge: ${body.trim()}`);
-  }
-
-  onGone(cb: (cause: string) => void): void {
-    this.goneCallbacks.push(cb);
-  }
-
-  async sendDtmf(digits: string, durationMs: number): Promise<void> {
-    await withTimeout(this.ms.api(`uuid_send_dtmf ${this.id} ${digits}@${durationMs}`), 2000, '');
-  }
-
-  release(): Promise<void> {
-    this.released ??= this.doRelease();
-    return this.released;
-  }
-
-  private markGone(cause: string): void {
-    if (this.gone) return;
-    this.gone = true;
-    if (!this.released) for (const cb of this.goneCallbacks) cb(cause);
-  }
-
-  private async doRelease(): Promise<void> {
-    if (this.gone) return;
-    if (!this.dialog) {
-      if (!this.res.finalResponseSent) this.res.send(487);
-      return;
-    }
-    const dialog = this.dialog;
-    await withTimeout(new Promise<void>((resolve) => dialog.destroy(undefined, () => resolve())), RELEASE_TIMEOUT_MS, undefined);
-    // belt and braces: if FreeSWITCH missed the BYE, the channel still goes (unless FreeSWITCH itself is gone)
-    if (!this.gone) await withTimeout(this.ms.api(`uuid_kill ${this.id}`).catch(() => ''), 1000, '');
+  protected override async doRelease(): Promise<void> {
+    if (!this.gone && !this.dialog && !this.res.finalResponseSent) this.res.send(487);
+    await super.doRelease();
   }
 }
 

@@ -92,7 +92,7 @@ function gatewayConfig(dir: string, ca: string): string {
   writeFileSync(file, `log: { level: ${process.env.BENCH_LOG_LEVEL ?? "warn"} }
 http: { host: 127.0.0.1, port: ${HTTP_PORT} }
 drachtio: { host: ${t.drachtio.adminHost}, port: ${t.drachtio.adminPort}, secret_env: BENCH_DRACHTIO_SECRET }
-freeswitch: [{ host: ${t.freeswitch.host}, port: ${t.freeswitch.eslPort}, secret_env: BENCH_FS_SECRET, listen_address: 127.0.0.1 }]
+freeswitch: [{ host: ${t.freeswitch.host}, port: ${t.freeswitch.eslPort}, secret_env: BENCH_FS_SECRET }]
 meta: { hostname: ${t.gatewayHostname}, source_ranges: [${t.meta.host}/32], outbound_tls_ca_file: ${ca} }
 numbers: [{ number: "${BUSINESS}", sip_password_env: BENCH_META_PASSWORD, pbx: main, destination: "1001" }]
 pbxs: [{ name: main, host: ${t.pbx.host}, port: ${t.pbx.port}, codecs: [PCMU] }]

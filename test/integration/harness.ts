@@ -47,7 +47,6 @@ freeswitch:
   - host: ${t.freeswitch.host}
     port: ${t.freeswitch.eslPort}
     secret_env: TEST_FS_SECRET
-    listen_address: 127.0.0.1
 meta:
   hostname: ${t.gatewayHostname}
   source_ranges: [${t.meta.host}/32]

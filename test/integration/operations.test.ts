@@ -118,18 +118,29 @@ describe.skipIf(!testBed)('operating the gateway', () => {
     await gw.readyz(200, 20_000);
     const again = await establishInbound(meta, pbx, rtp);
     expect((await meta.request(meta.inDialog(again.metaDialog, 'BYE'))).status).toBe(200);
+    await pbx.waitRequest('BYE', header(again.inv.msg, 'Call-ID')!);
+    await until(async () => (await fsChannels()) === 0, 5000, 'no channel left');
   }, 60_000);
 
-  it('drachtio-server restarted: /readyz goes unready, then ready, and the next call succeeds', async () => {
+  it('drachtio-server stopped mid-call, then restarted: the call ends (channels killed, CDR says why), /readyz goes unready, then ready, and the next call succeeds', async () => {
+    const c = await establishInbound(meta, pbx, rtp);
+    await until(async () => (await fsChannels()) === 2, 3000, 'the call\'s two channels');
     await drachtio.stop();
     await gw.readyz(503, 10_000);
+    // its dialogs died with drachtio-server: no BYE can be sent, but nothing stays half-open
+    await until(async () => (await fsChannels()) === 0, 5000, 'FreeSWITCH channels killed');
+    await until(async () => (await gw.metricSum('wagw_active_calls')) === 0, 5000, 'no active call');
+    await until(() => readCdr().includes(`"meta_call_id":"${c.attempt.callId}"`), 5000, 'CDR written');
+    expect(readCdr()).toMatch(new RegExp(`"meta_call_id":"${c.attempt.callId}"[^\n]*"cause":"drachtio-lost"`));
     drachtio = await startDrachtio(bins.drachtio!, testBed!.certs.gateway, bed.drachtio, 'drachtio-spare');
     await gw.readyz(200, 20_000);
     await meta.close();
     meta = await startMeta(bed.drachtio);
     await meta.connect();
-    const c = await establishInbound(meta, pbx, rtp);
-    expect((await meta.request(meta.inDialog(c.metaDialog, 'BYE'))).status).toBe(200);
+    const next = await establishInbound(meta, pbx, rtp);
+    expect((await meta.request(meta.inDialog(next.metaDialog, 'BYE'))).status).toBe(200);
+    await pbx.waitRequest('BYE', header(next.inv.msg, 'Call-ID')!);
+    await until(async () => (await fsChannels()) === 0, 5000, 'no channel left');
   }, 60_000);
 
   it('SIGTERM with 3 calls: new calls get 503, the 3 go on until hung up, then the process exits 0', async () => {

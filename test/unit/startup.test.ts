@@ -42,7 +42,7 @@ describe('gateway shutdown with its servers unreachable', () => {
     writeFileSync(file, `log: { level: info }
 http: { host: 127.0.0.1, port: 0 }
 drachtio: { host: 127.0.0.1, port: 1, secret_env: X_SECRET }
-freeswitch: [{ host: 127.0.0.1, port: 2, secret_env: X_SECRET, listen_address: 127.0.0.1 }]
+freeswitch: [{ host: 127.0.0.1, port: 2, secret_env: X_SECRET }]
 meta: { hostname: gw.example.com }
 numbers: [{ number: "+12145551869", sip_password_env: X_SECRET, pbx: main, destination: "1001" }]
 pbxs: [{ name: main, host: 127.0.0.20 }]

@@ -1,0 +1,92 @@
+import type Srf from 'drachtio-srf';
+import { withTimeout } from '../util/time';
+import type { FsMediaServer } from './fsmrf-types';
+import type { MediaLeg } from './types';
+
+type Dialog = Srf.Dialog;
+type Request = Srf.SrfRequest;
+
+const RELEASE_TIMEOUT_MS = 3000;
+
+/**
+ * A FreeSWITCH channel the gateway holds as a plain SIP dialog through drachtio, driven
+ * with API commands on the media server's one event socket. No per-channel event socket:
+ * FreeSWITCH's hangup cause (MEDIA_TIMEOUT from a watchdog) comes in its BYE's Reason header.
+ * The two kinds of leg differ only in how the dialog is set up (answering-leg.ts, originated-leg.ts).
+ */
+export abstract class FsDialogLeg implements MediaLeg {
+  protected dialog: Dialog | null = null;
+  protected gone = false;
+  protected released: Promise<void> | null = null;
+  private readonly goneCallbacks: ((cause: string) => void)[] = [];
+  private onClosed: (() => void) | null = null;
+
+  protected constructor(protected readonly ms: FsMediaServer, readonly id: string) {}
+
+  abstract get localSdp(): string;
+
+  /** a re-INVITE with the far end's new SDP (hold, resume, new address) */
+  async setRemoteSdp(sdp: string): Promise<void> {
+    if (!this.dialog) throw new Error('leg has no dialog yet');
+    await this.dialog.modify(sdp);
+  }
+
+  /** uuid_bridge with any channel on the same FreeSWITCH */
+  async bridge(other: MediaLeg): Promise<void> {
+    const body = await withTimeout(this.ms.api(`uuid_bridge ${other.id} ${this.id}`), 5000, '-ERR timeout');
+    if (!body.startsWith('+OK')) throw new Error(`uuid_bridge: ${body.trim()}`);
+  }
+
+  onGone(cb: (cause: string) => void): void {
+    this.goneCallbacks.push(cb);
+  }
+
+  async sendDtmf(digits: string, durationMs: number): Promise<void> {
+    await withTimeout(this.ms.api(`uuid_send_dtmf ${this.id} ${digits}@${durationMs}`), 2000, '');
+  }
+
+  release(): Promise<void> {
+    this.released ??= this.doRelease().finally(() => this.closed());
+    return this.released;
+  }
+
+  /** `cb` runs once when the channel is gone, whoever ended it (the media server's leg count) */
+  whenClosed(cb: () => void): void {
+    this.onClosed = cb;
+  }
+
+  private closed(): void {
+    const cb = this.onClosed;
+    this.onClosed = null;
+    cb?.();
+  }
+
+  /** the dialog is up: a BYE from FreeSWITCH means it ended the channel itself */
+  protected adoptDialog(dialog: Dialog): void {
+    this.dialog = dialog;
+    dialog.on('destroy', (bye: Request) => this.markGone(/text="([^"]+)"/.exec(bye?.get?.('Reason') ?? '')?.[1] ?? 'NORMAL_CLEARING'));
+  }
+
+  protected markGone(cause: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.closed();
+    if (!this.released) for (const cb of this.goneCallbacks) cb(cause);
+  }
+
+  protected async doRelease(): Promise<void> {
+    if (this.gone || !this.dialog) return;
+    const dialog = this.dialog;
+    const bye = new Promise<boolean>((resolve) => {
+      try {
+        dialog.destroy(undefined, (err?: Error) => resolve(!err));
+      } catch {
+        resolve(false); // drachtio-srf throws when it has no drachtio-server connection
+      }
+    });
+    // no answer to our BYE (drachtio-server down, FreeSWITCH missed it): the channel still goes
+    if (!(await withTimeout(bye, RELEASE_TIMEOUT_MS, false))) {
+      await withTimeout(this.ms.api(`uuid_kill ${this.id}`).catch(() => ''), 1000, '');
+    }
+  }
+}
