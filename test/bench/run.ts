@@ -21,7 +21,7 @@ import { header, randomToken, type SipMessage } from '../support/sip/message';
 import { MetaPeer } from '../support/sip/meta-peer';
 import { PbxPeer } from '../support/sip/pbx-peer';
 import { SipPeer } from '../support/sip/peer';
-import { channelCount } from '../support/esl';
+import { channelCount, fsApi } from '../support/esl';
 import { findServers, RUN_DIR, startDrachtio, startFreeswitch, TEST_BED } from '../support/servers';
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -121,7 +121,7 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks of 10 ms
 }
 
-async function mediaCalls(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Promise<{ calls: number; cpuPerCall: number; idle: number }> {
+async function mediaCalls(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Promise<{ calls: number; cpuPerCall: number; idle: number; opusRate: string }> {
   const idle0 = cpuSeconds(fsPid);
   await sleep(5000);
   const idle = (cpuSeconds(fsPid) - idle0) / 5;
@@ -147,12 +147,14 @@ async function mediaCalls(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Promise<
     byes.push(c.bye);
   }
   await sleep(2000);
+  const t = TEST_BED.freeswitch;
+  const opusRates = [...(await fsApi(t.host, t.eslPort, t.password, 'show channels')).matchAll(/,opus,(\d+),/g)].map((m) => m[1]);
   const c0 = cpuSeconds(fsPid);
   await sleep(10_000);
   const used = (cpuSeconds(fsPid) - c0) / 10;
   for (const b of byes) await b();
   for (const p of peers) await p.close();
-  return { calls: N_MEDIA, cpuPerCall: (used - idle) / N_MEDIA, idle };
+  return { calls: N_MEDIA, cpuPerCall: (used - idle) / N_MEDIA, idle, opusRate: [...new Set(opusRates)].join('/') || '?' };
 }
 
 function reportLatency(bare: number[], ours: number[]): void {
@@ -210,7 +212,7 @@ async function transcodingCpu(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Prom
   try {
     const m = await mediaCalls(meta, pbx, fsPid);
     const perCore = m.cpuPerCall > 0 ? 1 / m.cpuPerCall : Infinity;
-    out(`T3 FreeSWITCH CPU with ${m.calls} Opus↔PCMU calls, media both ways: ${(m.cpuPerCall * 100).toFixed(2)}% of a core per call ` +
+    out(`T3 FreeSWITCH CPU with ${m.calls} Opus↔PCMU calls (Opus at ${m.opusRate} Hz inside FreeSWITCH, ${process.env.FS_VARS || 'docker/freeswitch defaults'}), media both ways: ${(m.cpuPerCall * 100).toFixed(2)}% of a core per call ` +
       `(idle ${(m.idle * 100).toFixed(1)}%) → ${perCore.toFixed(0)} calls per core (target ≥ 130)`);
   } catch (err) {
     out(`T3 could not be measured: ${(err as Error).message}`);
