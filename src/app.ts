@@ -10,6 +10,7 @@ import { startHttp } from './http/server';
 import { FsMediaService } from './media/fs-media-service';
 import { InviteRouter, type Routing } from './sip/invite-router';
 import { CallLimits } from './sip/limits';
+import { connectDrachtio } from './sip/drachtio-connect';
 import { MetaAdmission } from './sip/meta-admission';
 import { MetaTlsVerifier } from './sip/meta-tls';
 import { PbxAdmission } from './sip/pbx-admission';
@@ -94,12 +95,13 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   });
 
   let http: Server | null = null;
+  let stopDrachtio = () => undefined as void;
   return {
     registry,
     media,
     async start() {
       await media.start();
-      srf.connect({ host: initial.drachtio.host, port: initial.drachtio.port, secret: initial.drachtio.secret });
+      stopDrachtio = connectDrachtio(srf as unknown as Parameters<typeof connectDrachtio>[0], initial.drachtio);
       if (initial.http.port) {
         http = await startHttp(initial.http.host, initial.http.port, {
           metrics: metrics.registry,
@@ -130,6 +132,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
       log.info({ numbers: cfg.numbers.length, pbxs: cfg.pbxs.length }, 'configuration reloaded');
     },
     async stop() {
+      stopDrachtio();
       // drachtio-srf asserts when it has no connection (drachtio-server down): nothing to close then
       try { srf.disconnect(); } catch { /* not connected */ }
       await media.close();

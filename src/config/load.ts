@@ -167,7 +167,7 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
   const sources = files.map(readYaml);
   const merged = sources.reduce<Doc>((acc, s) => merge(acc, s.doc), {});
   type Top = Omit<GatewayConfig, 'numbers' | 'pbxs' | 'freeswitch' | 'drachtio'> & {
-    numbers: unknown[]; pbxs: unknown[]; freeswitch: unknown[]; drachtio: Raw<{ host: string; port: number }>;
+    numbers: unknown[]; pbxs: unknown[]; freeswitch: unknown[]; drachtio: Raw<Omit<GatewayConfig['drachtio'], 'secret'>>;
   };
   const top = validate<Top>(topSchema, merged, '', sources);
 
@@ -185,7 +185,10 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
   const drachtioSecret = secret(sources, env, 'drachtio.secret', top.drachtio.secret_env ?? '', top.drachtio.secret_file ?? '', false) || 'cymru';
   return deepFreeze({
     log: top.log,
-    drachtio: { host: top.drachtio.host, port: top.drachtio.port, secret: drachtioSecret },
+    drachtio: {
+      host: top.drachtio.host, port: top.drachtio.port, secret: drachtioSecret,
+      tls: top.drachtio.tls, tls_ca_file: top.drachtio.tls_ca_file, tls_servername: top.drachtio.tls_servername || top.drachtio.host,
+    },
     freeswitch,
     meta: { ...top.meta, auth_realm: top.meta.auth_realm || top.meta.hostname },
     numbers,

@@ -69,6 +69,9 @@ export const topSchema = {
     host: { doc: 'drachtio-server admin host', format: 'nonempty-string', default: '127.0.0.1' },
     port: { doc: 'drachtio-server admin port', format: 'port', default: 9022 },
     ...secretKeys('secret'),
+    tls: { doc: "connect over TLS (drachtio-server's --tls-port); its certificate is verified", format: Boolean, default: false },
+    tls_ca_file: { doc: "CA bundle drachtio-server's certificate is verified against (empty: the system's)", format: String, default: '' },
+    tls_servername: { doc: "name drachtio-server's certificate must carry (empty: host)", format: String, default: '' },
   },
   freeswitch: { doc: 'FreeSWITCH media servers', format: 'object-list', default: [] as unknown[] },
   meta: {

@@ -17,6 +17,10 @@ export interface DrachtioConfig {
   host: string;
   port: number;
   secret: string;
+  /** the admin connection over TLS, verifying drachtio-server's certificate */
+  tls: boolean;
+  tls_ca_file: string;
+  tls_servername: string;
 }
 
 export interface FreeswitchServer {

@@ -177,16 +177,20 @@ async function heapPerCall(gw: GatewayProcess, meta: MetaPeer): Promise<void> {
   // warm-up: code paths compiled and caches filled before the baseline
   for (let i = 0; i < 20; i++) await (await call(meta, true, sdp)).bye();
   const heap0 = await heapAfterGc(gw);
-  const held: (() => Promise<void>)[] = [];
-  for (let i = 0; i < N_HEAP; i++) held.push((await call(meta, true, sdp)).bye);
-  await sleep(2000);
-  const heapHeld = await heapAfterGc(gw);
-  for (const b of held) await b();
-  await sleep(3000);
-  const heapAfter = await heapAfterGc(gw);
-  out(`T4 gateway heap after GC: ${(heap0 / 1e6).toFixed(2)} MB idle, ${(heapHeld / 1e6).toFixed(2)} MB with ${N_HEAP} calls ` +
-    `→ ${((heapHeld - heap0) / N_HEAP / 1024).toFixed(1)} kB per call (target ≤ 50 kB); ${(heapAfter / 1e6).toFixed(2)} MB after they ended ` +
-    `(${((heapAfter - heap0) / 1024).toFixed(0)} kB above idle)`);
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  // two rounds: a leak would show as a heap that grows round after round once the calls ended
+  for (const round of [1, 2]) {
+    const held: (() => Promise<void>)[] = [];
+    for (let i = 0; i < N_HEAP; i++) held.push((await call(meta, true, sdp)).bye);
+    await sleep(2000);
+    const heapHeld = await heapAfterGc(gw);
+    for (const b of held) await b();
+    await sleep(3000);
+    const heapAfter = await heapAfterGc(gw);
+    out(`T4 round ${round}, heap after GC: ${mb(heap0)} idle, ${mb(heapHeld)} with ${N_HEAP} calls ` +
+      `→ ${((heapHeld - heap0) / N_HEAP / 1024).toFixed(1)} kB per call (target ≤ 50 kB); ${mb(heapAfter)} after they ended ` +
+      `(${((heapAfter - heap0) / 1024).toFixed(0)} kB above idle)`);
+  }
 }
 
 async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer): Promise<void> {

@@ -82,7 +82,8 @@ export const TEST_ENV = {
   TEST_PBX_INBOUND_PASSWORD: PBX_INBOUND_PASSWORD,
 };
 
-export async function startGateway(name: string, yaml = gatewayYaml()): Promise<Gateway> {
+/** the gateway with `yaml`, started but not yet known to be connected */
+export async function launchGateway(name: string, yaml = gatewayYaml()): Promise<Gateway> {
   const dir = join(RUN_DIR, 'gateway');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.yaml`);
@@ -94,8 +95,13 @@ export async function startGateway(name: string, yaml = gatewayYaml()): Promise<
   const log = createLogger(cfg.log.level, pino.destination({ dest: logFile, sync: true }));
   const app = buildApp(cfg, log);
   await app.start();
-  await until(() => app.isDrachtioConnected() && app.media.healthyCount() > 0, 10_000, 'gateway connected to drachtio and FreeSWITCH');
   return { app, cfg, cdrFile, logFile };
+}
+
+export async function startGateway(name: string, yaml = gatewayYaml()): Promise<Gateway> {
+  const gw = await launchGateway(name, yaml);
+  await until(() => gw.app.isDrachtioConnected() && gw.app.media.healthyCount() > 0, 10_000, 'gateway connected to drachtio and FreeSWITCH');
+  return gw;
 }
 
 export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -23,6 +23,13 @@ function issue(dir: string, name: string, cn: string, san: string): void {
   openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-out', `${name}.crt`, '-extfile', `${name}.ext`], dir);
 }
 
+/** Diffie-Hellman parameters, which drachtio-server needs for its TLS admin port (DSA-style: quick to make) */
+export function dhParams(dir: string): string {
+  const file = join(dir, 'dh.pem');
+  if (!existsSync(file)) openssl(['dhparam', '-dsaparam', '-out', 'dh.pem', '2048'], dir);
+  return file;
+}
+
 export function makeCerts(dir: string, gatewayHost: string): CertSet {
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'meta.crt'))) {

@@ -102,7 +102,7 @@ function run(cmd: string, args: string[], name: string, env: NodeJS.ProcessEnv =
 
 export interface TlsFiles { key: string; cert: string; chain: string }
 
-export async function startDrachtio(bin: string, tls: TlsFiles, d: DrachtioBed = TEST_BED.drachtio, name = 'drachtio'): Promise<Running> {
+export async function startDrachtio(bin: string, tls: TlsFiles, d: DrachtioBed = TEST_BED.drachtio, name = 'drachtio', extraArgs: string[] = []): Promise<Running> {
   const args = [
     '-f', join(ROOT, 'docker/drachtio/drachtio.conf.xml'),
     '--address', d.adminHost, '--port', String(d.adminPort), '--secret', d.secret,
@@ -111,6 +111,7 @@ export async function startDrachtio(bin: string, tls: TlsFiles, d: DrachtioBed =
     '--contact', `sips:${d.sipHost}:${d.tlsPort};transport=tls`,
     '--key-file', tls.key, '--cert-file', tls.cert, '--chain-file', tls.chain,
     '--loglevel', process.env.DRACHTIO_LOGLEVEL ?? 'info', '--sofia-loglevel', process.env.DRACHTIO_SOFIA_LOGLEVEL ?? '3', '--stdout',
+    ...extraArgs,
   ];
   const r = run(bin, args, name);
   await waitForPort(d.adminHost, d.adminPort, 15_000);
