@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import Srf from 'drachtio-srf';
 import { makeCerts } from '../support/certs';
 import { GatewayProcess } from '../support/gateway-process';
+import { decodeMulaw, encodeMulaw } from '../support/media/g711';
 import { RtpPeer } from '../support/media/rtp-peer';
+import { logSpectralDistance, syntheticVoice } from '../support/media/voice';
 import { newSdesKey } from '../support/media/srtp-keys';
 import { metaOffer, pbxSdp, mediaTarget } from '../support/sdp';
 import { header, randomToken, type SipMessage } from '../support/sip/message';
@@ -121,7 +123,22 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks of 10 ms
 }
 
-async function mediaCalls(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Promise<{ calls: number; cpuPerCall: number; idle: number; opusRate: string }> {
+/**
+ * What FreeSWITCH's Opus encoder costs in quality: the PBX plays a speech-like signal in
+ * PCMU, Meta decodes FreeSWITCH's Opus, and the log-spectral distance to what the PBX sent
+ * (after G.711) is measured; G.711 alone is given beside it for scale.
+ */
+async function voiceQuality(metaRtp: RtpPeer, pbxRtp: RtpPeer): Promise<{ lsdDb: number; g711Db: number }> {
+  const voice = syntheticVoice(8000, 4);
+  const sent = decodeMulaw(encodeMulaw(voice));
+  const from = metaRtp.receivedPcm().length;
+  pbxRtp.startPcm(voice);
+  await sleep(5200);
+  const got = metaRtp.receivedPcm().subarray(from);
+  return { lsdDb: logSpectralDistance(sent, 8000, got, metaRtp.sampleRate).lsdDb, g711Db: logSpectralDistance(voice, 8000, sent, 8000).lsdDb };
+}
+
+async function mediaCalls(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Promise<{ calls: number; cpuPerCall: number; idle: number; opusRate: string; quality: { lsdDb: number; g711Db: number } }> {
   const idle0 = cpuSeconds(fsPid);
   await sleep(5000);
   const idle = (cpuSeconds(fsPid) - idle0) / 5;
@@ -152,9 +169,10 @@ async function mediaCalls(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Promise<
   const c0 = cpuSeconds(fsPid);
   await sleep(10_000);
   const used = (cpuSeconds(fsPid) - c0) / 10;
+  const quality = await voiceQuality(peers[0]!, peers[1]!);
   for (const b of byes) await b();
   for (const p of peers) await p.close();
-  return { calls: N_MEDIA, cpuPerCall: (used - idle) / N_MEDIA, idle, opusRate: [...new Set(opusRates)].join('/') || '?' };
+  return { calls: N_MEDIA, cpuPerCall: (used - idle) / N_MEDIA, idle, opusRate: [...new Set(opusRates)].join('/') || '?', quality };
 }
 
 function reportLatency(bare: number[], ours: number[]): void {
@@ -218,6 +236,8 @@ async function transcodingCpu(meta: MetaPeer, pbx: PbxPeer, fsPid: number): Prom
     const perCore = m.cpuPerCall > 0 ? 1 / m.cpuPerCall : Infinity;
     out(`T3 FreeSWITCH CPU with ${m.calls} Opus↔PCMU calls (Opus at ${m.opusRate} Hz inside FreeSWITCH, ${process.env.FS_VARS || 'docker/freeswitch defaults'}), media both ways: ${(m.cpuPerCall * 100).toFixed(2)}% of a core per call ` +
       `(idle ${(m.idle * 100).toFixed(1)}%) → ${perCore.toFixed(0)} calls per core (target ≥ 130)`);
+    out(`T3 quality, PBX → Meta, speech-like signal: log-spectral distance ${m.quality.lsdDb.toFixed(2)} dB through G.711 → Opus ` +
+      `(G.711 alone: ${m.quality.g711Db.toFixed(2)} dB; 0 is identical)`);
   } catch (err) {
     out(`T3 could not be measured: ${(err as Error).message}`);
   }

@@ -89,6 +89,8 @@ export async function launchGateway(name: string, yaml = gatewayYaml()): Promise
   const file = join(dir, `${name}.yaml`);
   const cdrFile = join(dir, `${name}.cdr.jsonl`);
   const logFile = join(RUN_DIR, 'logs', `gateway-${name}.log`);
+  mkdirSync(join(RUN_DIR, 'logs'), { recursive: true });
+  writeFileSync(logFile, ''); // pino appends: one run per file
   writeFileSync(file, `${yaml}\ncdr:\n  file: ${cdrFile}\n`);
   writeFileSync(cdrFile, '');
   const cfg = loadConfig([file], TEST_ENV);

@@ -51,6 +51,9 @@ interface DtmfJob {
   done: () => void;
 }
 
+/** what a peer sends: a tone, silence, or a recording played in a loop */
+type Source = { freq: number } | 'silence' | { pcm: Int16Array; from: number };
+
 export class RtpPeer extends RtpReceiver {
   readonly sampleRate: number;
   readonly samplesPerFrame: number;
@@ -60,7 +63,7 @@ export class RtpPeer extends RtpReceiver {
   private readonly ssrc = randomInt(1, 0xffffffff);
   private seq = randomInt(0, 0x10000);
   private ts = randomInt(0, 0xffffffff);
-  private source: { freq: number } | 'silence' | null = null;
+  private source: Source | null = null;
   private marker = false;
   private sampleIndex = 0;
   private readonly dtmfQueue: DtmfJob[] = [];
@@ -106,6 +109,11 @@ export class RtpPeer extends RtpReceiver {
     this.startSource({ freq: freqHz });
   }
 
+  /** plays `pcm` (at this peer's sample rate) over and over */
+  startPcm(pcm: Int16Array): void {
+    this.startSource({ pcm, from: this.sampleIndex });
+  }
+
   startSilence(): void {
     this.startSource('silence');
   }
@@ -142,7 +150,7 @@ export class RtpPeer extends RtpReceiver {
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 
-  private startSource(source: { freq: number } | 'silence'): void {
+  private startSource(source: Source): void {
     if (this.closed) throw new Error('RtpPeer is closed');
     if (!this.source) this.marker = true; // first packet of a talkspurt
     this.source = source;
@@ -174,8 +182,7 @@ export class RtpPeer extends RtpReceiver {
       }
     } else if (this.source) {
       const n = this.samplesPerFrame;
-      const pcm =
-        this.source === 'silence' ? new Int16Array(n) : sine(this.source.freq, this.sampleRate, n, TONE_AMPLITUDE, this.sampleIndex);
+      const pcm = this.nextSamples(this.source, n);
       this.sendRtp(this.opts.payloadType, this.codec.encode(pcm), this.marker, this.ts);
       this.marker = false;
     } else {
@@ -184,6 +191,14 @@ export class RtpPeer extends RtpReceiver {
     }
     this.advance(this.samplesPerFrame);
     return true;
+  }
+
+  private nextSamples(source: Source, n: number): Int16Array {
+    if (source === 'silence') return new Int16Array(n);
+    if ('freq' in source) return sine(source.freq, this.sampleRate, n, TONE_AMPLITUDE, this.sampleIndex);
+    const out = new Int16Array(n);
+    for (let i = 0; i < n; i++) out[i] = source.pcm[(this.sampleIndex - source.from + i) % source.pcm.length] ?? 0;
+    return out;
   }
 
   private advance(samples: number): void {
