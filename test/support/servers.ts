@@ -128,7 +128,7 @@ export async function startFreeswitch(bin: string, f: FreeswitchBed = TEST_BED.f
   const vars: Record<string, string | number> = {
     log_level: 'info', sip_ip: f.host, sip_port: f.sipPort, rtp_ip: f.host, ext_rtp_ip: f.host,
     rtp_start_port: f.rtpStart, rtp_end_port: f.rtpEnd, esl_ip: f.host, esl_port: f.eslPort, esl_password: f.password,
-    gateway_cidr: '127.0.0.0/8', max_sessions: 2000, sessions_per_second: 500, opus_complexity: 5, sounds_dir: sounds,
+    gateway_cidr: '127.0.0.0/8', max_sessions: 2000, sessions_per_second: 500, opus_complexity: 2, sounds_dir: sounds,
     // the bench tries other settings: FS_VARS="opus_complexity=2"
     ...Object.fromEntries((process.env.FS_VARS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
   };
