@@ -31,8 +31,18 @@ export abstract class FsDialogLeg implements MediaLeg {
     await this.dialog.modify(sdp);
   }
 
-  /** uuid_bridge with any channel on the same FreeSWITCH */
+  /** an answered channel is ready at once; an originated one when its originate job ends */
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * uuid_bridge with any channel on the same FreeSWITCH. Both must be ready: FreeSWITCH
+   * answers uuid_bridge +OK at once and, if a channel is still being originated, hangs
+   * the other one up (DESTINATION_OUT_OF_ORDER) a moment later.
+   */
   async bridge(other: MediaLeg): Promise<void> {
+    await Promise.all([this.ready(), other.ready()]);
     const body = await withTimeout(this.ms.api(`uuid_bridge ${other.id} ${this.id}`), 5000, '-ERR timeout');
     if (!body.startsWith('+OK')) throw new Error(`uuid_bridge: ${body.trim()}`);
   }

@@ -43,6 +43,7 @@ class ServerSlot {
         profile: this.conf.profile,
       });
       noDelay(ms);
+      ms.conn.subscribe(['BACKGROUND_JOB']); // originate results (originated-leg.ts)
       ms.on('end', () => this.lost('connection ended'));
       ms.on('error', (err) => this.lost(err?.message ?? 'error'));
       this.ms = ms;

@@ -16,7 +16,11 @@ export interface FsMediaServer extends EventEmitter {
   currentSessions: number;
   maxSessions: number;
   /** the inbound event socket (ours → FreeSWITCH) */
-  readonly conn: { bgapi(command: string): void; readonly socket: Socket };
+  readonly conn: {
+    bgapi(command: string, cb: (evt: { getBody(): string }) => void): void;
+    subscribe(events: string[]): void;
+    readonly socket: Socket;
+  };
   /** modesl's server for FreeSWITCH's outbound event sockets, one per answering leg */
   readonly _server?: { on(event: 'connection::open', cb: (conn: { socket: Socket }) => void): void };
   connected(): boolean;

@@ -3,11 +3,14 @@ import type Srf from 'drachtio-srf';
 import type { FsMediaServer } from './fsmrf-types';
 import { hangUpQuietly } from '../sip/srf-types';
 import { FsDialogLeg } from './fs-dialog-leg';
+import { withTimeout } from '../util/time';
 
 type Request = Srf.SrfRequest;
 type Response = Srf.SrfResponse;
 
 const OFFER_TIMEOUT_MS = 8000;
+/** from our 200 OK to FreeSWITCH's originate job reporting the channel up */
+const ORIGINATE_DONE_MS = 5000;
 
 /**
  * A FreeSWITCH leg that makes an SDES-SRTP offer: FreeSWITCH originates a call to
@@ -20,12 +23,15 @@ const OFFER_TIMEOUT_MS = 8000;
  * the far side's key reaches FreeSWITCH in an answer, so FreeSWITCH keeps its key.
  */
 export class OriginatedLeg extends FsDialogLeg {
+  private readyP: Promise<void> | null = null;
+
   constructor(
     ms: FsMediaServer,
     private readonly srf: Srf,
     id: string,
     private readonly req: Request,
     private readonly res: Response,
+    private readonly originated: Promise<void>,
   ) {
     super(ms, id);
     req.on('cancel', () => this.markGone('ORIGINATOR_CANCEL'));
@@ -33,6 +39,14 @@ export class OriginatedLeg extends FsDialogLeg {
 
   get localSdp(): string {
     return this.req.body;
+  }
+
+  /** after our 200 OK: FreeSWITCH's originate job reports the channel up */
+  override ready(): Promise<void> {
+    this.readyP ??= withTimeout(this.originated.then(() => true), ORIGINATE_DONE_MS, false).then((done) => {
+      if (!done) throw new Error('FreeSWITCH did not finish originating the leg in time');
+    });
+    return this.readyP;
   }
 
   /** the first call answers FreeSWITCH's INVITE; later ones are re-INVITEs */
@@ -71,9 +85,17 @@ export class OriginateRegistry {
         resolve({ req, res });
       });
     });
-    ms.conn.bgapi(`originate {${varString}}sofia/${profile}/sip:wa-leg@${drachtioSip} &park()`);
+    // the job ends when the far side's answer has reached FreeSWITCH and the channel is parked
+    const originated = new Promise<void>((resolve, reject) => {
+      ms.conn.bgapi(`originate {${varString}}sofia/${profile}/sip:wa-leg@${drachtioSip} &park()`, (evt) => {
+        const body = evt.getBody().trim();
+        if (body.startsWith('+OK')) resolve();
+        else reject(new Error(`originate: ${body}`));
+      });
+    });
+    originated.catch(() => undefined); // a leg released before its answer: nobody waits
     const { req, res } = await arrived;
-    return new OriginatedLeg(ms, srf, uuid, req, res);
+    return new OriginatedLeg(ms, srf, uuid, req, res, originated);
   }
 
   /** true if the INVITE was a leg we asked for (it is then taken care of) */

@@ -10,6 +10,8 @@ export interface MediaLeg {
   readonly localSdp: string;
   /** give the leg the far end's SDP (the answer to our offer) */
   setRemoteSdp(sdp: string): Promise<void>;
+  /** resolves once FreeSWITCH can bridge the channel (rejects if it never will) */
+  ready(): Promise<void>;
   bridge(other: MediaLeg): Promise<void>;
   /** hang the channel up; idempotent, never hangs longer than a few seconds, never throws */
   release(): Promise<void>;

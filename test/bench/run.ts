@@ -31,6 +31,7 @@ const N_LAT = env('BENCH_LATENCY_CALLS', 200);
 const CPS_STEPS = (process.env.BENCH_CPS_STEPS ?? '20,50,100').split(',').map(Number);
 const CPS_SECONDS = env('BENCH_CPS_SECONDS', 20);
 const N_HEAP = env('BENCH_HEAP_CALLS', 100);
+const N_HEAP_ROUNDS = env('BENCH_HEAP_ROUNDS', 3);
 const N_MEDIA = env('BENCH_MEDIA_CALLS', 20);
 const ONLY = (process.env.BENCH_ONLY ?? 'T1,T2,T3,T4').split(',');
 const BUSINESS = '+12145551869';
@@ -203,8 +204,8 @@ async function heapPerCall(gw: GatewayProcess, meta: MetaPeer): Promise<void> {
   for (let i = 0; i < 20; i++) await (await call(meta, true, sdp)).bye();
   const heap0 = await heapAfterGc(gw);
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
-  // two rounds: a leak would show as a heap that grows round after round once the calls ended
-  for (const round of [1, 2]) {
+  // rounds: a leak would show as a heap that grows round after round once the calls ended
+  for (let round = 1; round <= N_HEAP_ROUNDS; round++) {
     const held: (() => Promise<void>)[] = [];
     for (let i = 0; i < N_HEAP; i++) held.push((await call(meta, true, sdp)).bye);
     await sleep(2000);
