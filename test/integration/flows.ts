@@ -48,14 +48,18 @@ export async function establishInbound(meta: MetaPeer, pbx: PbxPeer, rtp: RtpPee
   const attempt = await metaInviteWithAuth(meta, offer, { extra: [['x-wa-meta-cta-payload', 'sales-promo']] });
 
   const inv = await pbx.nextInvite();
-  const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
+  // an SDES-SRTP offer (the PBX's srtp: true) is answered in kind, with a key of the PBX's own
+  const offered = parseCrypto(inv.msg.body);
+  const pbxKey = offered ? newSdesKey() : undefined;
+  const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101, ...(pbxKey ? { srtp: { localKeyB64: pbxKey } } : {}) });
+  if (offered) pbxRtp.setSrtpRemoteKey(offered.keyB64);
   rtp.push(pbxRtp);
   const fsPbx = mediaTarget(inv.msg.body);
   pbxRtp.setRemote(fsPbx.ip, fsPbx.port);
   const toTag = randomToken('p');
   pbx.ringAt(inv, toTag);
   await meta.waitResponse(attempt.callId, attempt.cseq, (s) => s === 180);
-  const pbxDialog = pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port }), toTag);
+  const pbxDialog = pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port, cryptoKeyB64: pbxKey }), toTag);
   const answeredAt = Date.now();
   if (o.pbxToneAtAnswer) pbxRtp.startTone(o.pbxToneAtAnswer);
   const okRecv = await meta.waitResponse(attempt.callId, attempt.cseq, (s) => s >= 200);

@@ -28,7 +28,7 @@ export function metaOffer(o: { ip: string; port: number; keyB64: string; opusPt?
   ].join('\r\n');
 }
 
-export function pbxSdp(o: { ip: string; port: number; codecs?: { pt: number; name: string }[]; dtmfPt?: number; direction?: string }): string {
+export function pbxSdp(o: { ip: string; port: number; codecs?: { pt: number; name: string }[]; dtmfPt?: number; direction?: string; cryptoKeyB64?: string }): string {
   const codecs = o.codecs ?? [{ pt: 0, name: 'PCMU/8000' }];
   const dtmf = o.dtmfPt ?? 101;
   return [
@@ -37,7 +37,8 @@ export function pbxSdp(o: { ip: string; port: number; codecs?: { pt: number; nam
     's=pbx',
     `c=IN IP4 ${o.ip}`,
     't=0 0',
-    `m=audio ${o.port} RTP/AVP ${codecs.map((c) => c.pt).join(' ')} ${dtmf}`,
+    `m=audio ${o.port} ${o.cryptoKeyB64 ? 'RTP/SAVP' : 'RTP/AVP'} ${codecs.map((c) => c.pt).join(' ')} ${dtmf}`,
+    ...(o.cryptoKeyB64 ? [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${o.cryptoKeyB64}`] : []),
     ...codecs.map((c) => `a=rtpmap:${c.pt} ${c.name}`),
     `a=rtpmap:${dtmf} telephone-event/8000`,
     `a=fmtp:${dtmf} 0-16`,
