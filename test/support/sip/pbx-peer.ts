@@ -1,36 +1,83 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { parseMessage, randomToken, serialize, type SipMessage } from './message';
+import { createSocket } from 'node:dgram';
+import { createServer, type Socket as TcpSocket } from 'node:net';
+import { parseMessage, randomToken, serialize, StreamFramer, type SipMessage } from './message';
 import { SipPeer, type Dialog, type Received } from './peer';
 
+type Transport = 'udp' | 'tcp';
+
+/** how the PBX's messages travel: its requests go to the gateway, replies back where the request came from */
+interface Link {
+  send(text: string): void;
+  close(): void;
+}
+
 /**
- * Plays a PBX over UDP: receives the gateway's INVITEs for an extension and answers them
- * as the test says (ring, answer with SDP, busy, ...), or places calls to the gateway.
+ * Plays a PBX over UDP or TCP: receives the gateway's INVITEs for an extension and answers
+ * them as the test says (ring, answer with SDP, busy, ...), or places calls to the gateway.
+ * Over TCP it listens on its port and sends over the connection the gateway opened.
  */
 export class PbxPeer extends SipPeer {
-  private constructor(private readonly sock: Socket, readonly host: string, readonly port: number, private readonly gateway: { host: string; port: number }) {
+  private link!: Link;
+
+  private constructor(readonly host: string, readonly port: number, private readonly gateway: { host: string; port: number }, readonly transport: Transport) {
     super();
-    sock.on('message', (buf, rinfo) => {
-      let msg: SipMessage;
-      try {
-        msg = parseMessage(buf.toString('utf8'));
-      } catch {
-        return;
-      }
-      this.deliver(msg, (m) => this.sock.send(serialize(m), rinfo.port, rinfo.address));
-    });
   }
 
-  static async start(host: string, port: number, gateway: { host: string; port: number }): Promise<PbxPeer> {
+  static async start(host: string, port: number, gateway: { host: string; port: number }, transport: Transport = 'udp'): Promise<PbxPeer> {
+    const peer = new PbxPeer(host, port, gateway, transport);
+    peer.link = transport === 'udp' ? await peer.udpLink() : await peer.tcpLink();
+    return peer;
+  }
+
+  private receive(text: string, reply: (m: SipMessage) => void): void {
+    let msg: SipMessage;
+    try {
+      msg = parseMessage(text);
+    } catch {
+      return;
+    }
+    this.deliver(msg, reply);
+  }
+
+  private async udpLink(): Promise<Link> {
     const sock = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
-      sock.bind(port, host, () => resolve());
+      sock.bind(this.port, this.host, () => resolve());
     });
-    return new PbxPeer(sock, host, port, gateway);
+    sock.on('message', (buf, rinfo) => this.receive(buf.toString('utf8'), (m) => sock.send(serialize(m), rinfo.port, rinfo.address)));
+    return { send: (text) => sock.send(text, this.gateway.port, this.gateway.host), close: () => sock.close() };
+  }
+
+  private async tcpLink(): Promise<Link> {
+    const conns: TcpSocket[] = [];
+    const server = createServer((conn) => {
+      conns.push(conn);
+      const framer = new StreamFramer();
+      conn.on('data', (chunk: Buffer) => {
+        for (const msg of framer.push(chunk)) this.deliver(msg, (m) => conn.write(serialize(m)));
+      });
+      conn.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => resolve());
+    });
+    return {
+      send: (text) => {
+        const conn = conns[conns.length - 1];
+        if (!conn) throw new Error('PbxPeer (tcp): the gateway has not connected');
+        conn.write(text);
+      },
+      close: () => {
+        for (const c of conns) c.destroy();
+        server.close();
+      },
+    };
   }
 
   protected viaTransport(): string {
-    return 'UDP';
+    return this.transport.toUpperCase();
   }
 
   protected viaHostPort(): string {
@@ -38,11 +85,11 @@ export class PbxPeer extends SipPeer {
   }
 
   send(msg: SipMessage): void {
-    this.sock.send(serialize(msg), this.gateway.port, this.gateway.host);
+    this.link.send(serialize(msg));
   }
 
   contact(): string {
-    return `<sip:pbx@${this.host}:${this.port}>`;
+    return `<sip:pbx@${this.host}:${this.port}${this.transport === 'tcp' ? ';transport=tcp' : ''}>`;
   }
 
   ringAt(inv: Received, toTag: string): void {
@@ -76,6 +123,6 @@ export class PbxPeer extends SipPeer {
   }
 
   close(): void {
-    this.sock.close();
+    this.link.close();
   }
 }
