@@ -89,6 +89,11 @@ export class B2buaSession extends CallSession {
         hangUpQuietly(dialog);
         return null;
       }
+      if (!(dialog as { connected?: boolean }).connected) {
+        // the far side's BYE came right behind its 200 OK: the caller is never connected
+        this.failCaller(this.far.noAnswer, `${this.far.side}-bye-at-answer`, this.far.side);
+        return null;
+      }
       this.watchDialog(dialog, this.far.side);
       this.handleReinvites(dialog, this.far.side, bLeg);
       return dialog;
@@ -135,10 +140,11 @@ export class B2buaSession extends CallSession {
         hangUpQuietly(dialog);
         return;
       }
+      this.markAnswered();
       this.watchDialog(dialog, this.caller.side);
+      if (this.sm.ending) return; // the caller's BYE was already in
       this.handleReinvites(dialog, this.caller.side, aLeg);
       this.awaitAck(dialog);
-      this.markAnswered();
     } catch (err) {
       if (!this.sm.ending) void this.end(this.caller.side, `answer-failed: ${(err as Error).message}`);
     }

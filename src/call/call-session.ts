@@ -118,6 +118,11 @@ export abstract class CallSession {
 
   /** watch an established dialog: the far end's BYE ends the call */
   protected watchDialog(dialog: SrfDialog, side: 'meta' | 'pbx'): void {
+    // a BYE that came right behind the ACK may already have ended the dialog before we got it
+    if (!(dialog as { connected?: boolean }).connected) {
+      void this.end(side, 'bye');
+      return;
+    }
     this.dialogs[side] = dialog;
     dialog.on('destroy', (bye: SrfRequest) => {
       this.dialogs[side] = null;

@@ -74,6 +74,11 @@ export abstract class FsDialogLeg implements MediaLeg {
   /** the dialog is up: a BYE from FreeSWITCH means it ended the channel itself */
   protected adoptDialog(dialog: Dialog): void {
     this.dialog = dialog;
+    // FreeSWITCH's BYE may have come before the dialog reached us
+    if (!(dialog as { connected?: boolean }).connected) {
+      this.markGone('NORMAL_CLEARING');
+      return;
+    }
     dialog.on('destroy', (bye: Request) => this.markGone(/text="([^"]+)"/.exec(bye?.get?.('Reason') ?? '')?.[1] ?? 'NORMAL_CLEARING'));
   }
 
