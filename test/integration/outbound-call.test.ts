@@ -31,10 +31,10 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
   }
 
   /** PBX INVITE → Meta 407 → credentialed INVITE; returns both INVITEs at Meta */
-  async function placeAndChallenge(dialed: string, algorithm: DigestAlgorithm) {
-    const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
+  async function placeAndChallenge(dialed: string, algorithm: DigestAlgorithm, pbxSrtpKey?: string) {
+    const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101, ...(pbxSrtpKey ? { srtp: { localKeyB64: pbxSrtpKey } } : {}) });
     rtp.push(pbxRtp);
-    const pbxInvite = bed.pbx.buildInvite(dialed, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port }));
+    const pbxInvite = bed.pbx.buildInvite(dialed, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port, cryptoKeyB64: pbxSrtpKey }));
     bed.pbx.send(pbxInvite);
     const first = await bed.meta.nextInvite();
     const nonce = randomToken('n');
@@ -114,6 +114,25 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
     expect(cdrLines(bed.gw).find((r) => r.meta_call_id === callId)).toMatchObject({
       direction: 'business-initiated', ended_by: 'pbx', sip_status: 200, business_number: BUSINESS, whatsapp_user: '+447700900123',
     });
+  });
+
+  it("an agent's SDES-SRTP offer is answered with SDES-SRTP, and audio flows both ways", async () => {
+    const c = await placeAndChallenge('+12195550714', 'MD5', newSdesKey());
+    const { metaRtp, dialog } = await answerAtMeta(c.second, '+12195550714');
+    const ok = await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
+    expect(ok.msg.status).toBe(200);
+    expect(ok.msg.body).toMatch(/^m=audio \d+ RTP\/SAVP /m);
+    const fsKey = parseCrypto(ok.msg.body);
+    expect(fsKey?.suite).toBe('AES_CM_128_HMAC_SHA1_80');
+    const pbxDialog = SipPeer.uacDialog(c.pbxInvite, ok.msg);
+    bed.pbx.ack2xx(pbxDialog, 101);
+    c.pbxRtp.setSrtpRemoteKey(fsKey!.keyB64);
+    const fs = mediaTarget(ok.msg.body);
+    c.pbxRtp.setRemote(fs.ip, fs.port);
+    await talk(c.pbxRtp, metaRtp);
+    expect(c.pbxRtp.authFailures).toBe(0);
+    expect(await bed.meta.request(bed.meta.inDialog(dialog, 'BYE'))).toMatchObject({ status: 200 });
+    await bed.pbx.waitRequest('BYE', header(c.pbxInvite, 'Call-ID')!);
   });
 
   it('SHA-256: the challenge is answered with SHA-256, and BYE from Meta ends the PBX leg', async () => {
