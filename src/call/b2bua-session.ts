@@ -1,5 +1,5 @@
 import type { MediaLeg, MediaSession } from '../media/types';
-import { hangUpQuietly, isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '../sip/srf-types';
+import { hangUpQuietly, isDialogUp, isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '../sip/srf-types';
 import { CallSession, type CallFacts, type SessionDeps } from './call-session';
 import { CallState } from './call-state';
 import type { FinalResponse } from './failure-map';
@@ -89,7 +89,7 @@ export class B2buaSession extends CallSession {
         hangUpQuietly(dialog);
         return null;
       }
-      if (!(dialog as { connected?: boolean }).connected) {
+      if (!isDialogUp(dialog)) {
         // the far side's BYE came right behind its 200 OK: the caller is never connected
         this.failCaller(this.far.noAnswer, `${this.far.side}-bye-at-answer`, this.far.side);
         return null;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CdrRecord, CdrSink } from '../cdr/cdr';
 import type { MediaConfig } from '../config/types';
 import type { LegOptions, MediaLeg } from '../media/types';
-import type { SipSignaling, SrfDialog, SrfRequest } from '../sip/srf-types';
+import { isDialogUp, type SipSignaling, type SrfDialog, type SrfRequest } from '../sip/srf-types';
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/time';
 import { CallState, StateMachine } from './call-state';
@@ -118,8 +118,8 @@ export abstract class CallSession {
 
   /** watch an established dialog: the far end's BYE ends the call */
   protected watchDialog(dialog: SrfDialog, side: 'meta' | 'pbx'): void {
-    // a BYE that came right behind the ACK may already have ended the dialog before we got it
-    if (!(dialog as { connected?: boolean }).connected) {
+    // a BYE that came right behind the ACK may already have ended the dialog
+    if (!isDialogUp(dialog)) {
       void this.end(side, 'bye');
       return;
     }

@@ -1,4 +1,5 @@
 import type Srf from 'drachtio-srf';
+import { isDialogUp } from '../sip/srf-types';
 import { withTimeout } from '../util/time';
 import type { FsMediaServer } from './fsmrf-types';
 import type { MediaLeg } from './types';
@@ -75,7 +76,7 @@ export abstract class FsDialogLeg implements MediaLeg {
   protected adoptDialog(dialog: Dialog): void {
     this.dialog = dialog;
     // FreeSWITCH's BYE may have come before the dialog reached us
-    if (!(dialog as { connected?: boolean }).connected) {
+    if (!isDialogUp(dialog)) {
       this.markGone('NORMAL_CLEARING');
       return;
     }

@@ -8,13 +8,8 @@ import type Srf from 'drachtio-srf';
  */
 
 export interface FsMediaServer extends EventEmitter {
-  readonly address: string;
-  readonly advertisedAddress: string;
-  readonly advertisedPort: number;
   readonly sip: { ipv4: { udp: { address?: string } } };
   readonly srf: Srf;
-  currentSessions: number;
-  maxSessions: number;
   /** the inbound event socket (ours → FreeSWITCH) */
   readonly conn: {
     bgapi(command: string, cb: (evt: { getBody(): string }) => void): void;

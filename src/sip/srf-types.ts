@@ -40,6 +40,15 @@ export function asSignaling(srf: Srf): SipSignaling {
   return srf as unknown as SipSignaling;
 }
 
+/**
+ * false once the dialog has ended. drachtio-srf ends a dialog as it processes the far end's BYE;
+ * when that BYE arrives in the same read as drachtio-server's answer to our 200 OK (or the
+ * far end's 200 OK), it happens before the dialog reaches us and its 'destroy' has no listener.
+ */
+export function isDialogUp(dialog: SrfDialog): boolean {
+  return (dialog as unknown as { connected: boolean }).connected;
+}
+
 /** BYE without waiting: drachtio-srf rejects (and, unawaited, crashes Node) if the dialog is already gone */
 export function hangUpQuietly(dialog: SrfDialog): void {
   dialog.destroy(undefined, () => undefined);
