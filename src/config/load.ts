@@ -81,21 +81,37 @@ function validate<T>(schema: object, value: unknown, prefix: string, sources: So
   return conf.getProperties();
 }
 
+/** `numbers[0].sip_password` → `numbers[0]`: the section a secret belongs to */
+function sectionOf(key: string): string {
+  return key.slice(0, Math.max(0, key.lastIndexOf('.'))) || key;
+}
+
+/**
+ * A secret named by `<key>_env` or `<key>_file`. Whatever names it must deliver a non-empty
+ * value: an unset or empty variable, an unreadable or empty file, or (when `required`) a
+ * section that names neither stops the start. There are no built-in fallbacks (no
+ * drachtio "cymru", no FreeSWITCH "ClueCon"): a default secret is a known secret.
+ */
 function secret(sources: Source[], env: Env, key: string, envName: string, fileName: string, required: boolean): string {
   if (envName && fileName) throw new ConfigError(fileDefining(sources, `${key}_env`), key, 'set either _env or _file, not both');
   if (envName) {
     const v = env[envName];
-    if (v) return v;
-    throw new ConfigError(fileDefining(sources, `${key}_env`), `${key}_env`, `environment variable ${envName} is not set`);
+    if (v !== undefined && v.trim() !== '') return v;
+    const what = v === undefined ? 'is not set' : 'is empty';
+    throw new ConfigError(fileDefining(sources, `${key}_env`), `${key}_env`, `environment variable ${envName} ${what}`);
   }
   if (fileName) {
+    let v: string;
     try {
-      const v = readFileSync(fileName, 'utf8').trim();
-      if (v) return v;
-    } catch { /* reported below with the key */ }
-    throw new ConfigError(fileDefining(sources, `${key}_file`), `${key}_file`, `cannot read a secret from ${fileName}`);
+      v = readFileSync(fileName, 'utf8').trim();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigError(fileDefining(sources, `${key}_file`), `${key}_file`, `cannot read a secret from ${fileName} (${code})`);
+    }
+    if (v) return v;
+    throw new ConfigError(fileDefining(sources, `${key}_file`), `${key}_file`, `secret file ${fileName} is empty`);
   }
-  if (required) throw new ConfigError(fileDefining(sources, key), `${key}_env`, 'required: name an environment variable (or use _file)');
+  if (required) throw new ConfigError(fileDefining(sources, sectionOf(key)), `${key}_env`, 'required: name an environment variable (or use _file)');
   return '';
 }
 
@@ -117,6 +133,10 @@ function loadNumber(raw: unknown, i: number, sources: Source[], env: Env, pbxNam
 }
 
 function credentials(sources: Source[], env: Env, key: string, a: Raw<{ username: string }>): PbxTarget['auth'] {
+  if (!a.username && (a.password_env || a.password_file)) {
+    const named = a.password_env ? 'password_env' : 'password_file';
+    throw new ConfigError(fileDefining(sources, `${key}.${named}`), `${key}.username`, `required: ${key}.${named} is set but no username`);
+  }
   const password = secret(sources, env, `${key}.password`, a.password_env ?? '', a.password_file ?? '', a.username !== '');
   return a.username ? { username: a.username, password } : null;
 }
@@ -133,6 +153,10 @@ function loadPbx(raw: unknown, i: number, sources: Source[], env: Env, numbers: 
   }
   if (p.dialing.strip_prefixes.some((x) => typeof x !== 'string' || !/^\d+$/.test(x))) throw fail('dialing.strip_prefixes', 'must be a list of digit strings, e.g. ["9"]');
   const hostIsIp = isIP(p.host) !== 0;
+  // calls from a PBX are recognised by their source address: a hostname is not one
+  if (!hostIsIp && p.allow_sources.length === 0) {
+    throw fail('allow_sources', `required: host ${p.host} is a name, not an address, so this PBX's calls cannot be recognised; list the addresses it sends from (CIDRs)`);
+  }
   return {
     ...p,
     codecs: p.codecs.map((c) => c.toUpperCase()),
@@ -145,7 +169,7 @@ function loadPbx(raw: unknown, i: number, sources: Source[], env: Env, numbers: 
 function loadFreeswitch(raw: unknown, i: number, sources: Source[], env: Env): FreeswitchServer {
   const key = `freeswitch[${i}]`;
   const f = validate<Raw<Omit<FreeswitchServer, 'secret'>>>(freeswitchSchema, raw, `${key}.`, sources);
-  const s = secret(sources, env, `${key}.secret`, f.secret_env ?? '', f.secret_file ?? '', false) || 'ClueCon';
+  const s = secret(sources, env, `${key}.secret`, f.secret_env ?? '', f.secret_file ?? '', true);
   const { secret_env: _e, secret_file: _f, ...rest } = f;
   return { ...rest, secret: s };
 }
@@ -182,7 +206,7 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
   if (freeswitch.length === 0) throw new ConfigError(fileDefining(sources, 'freeswitch'), 'freeswitch', 'at least one media server is required');
   if (!top.meta.hostname) throw new ConfigError(fileDefining(sources, 'meta'), 'meta.hostname', 'required: the SIP hostname configured at Meta');
 
-  const drachtioSecret = secret(sources, env, 'drachtio.secret', top.drachtio.secret_env ?? '', top.drachtio.secret_file ?? '', false) || 'cymru';
+  const drachtioSecret = secret(sources, env, 'drachtio.secret', top.drachtio.secret_env ?? '', top.drachtio.secret_file ?? '', true);
   return deepFreeze({
     log: top.log,
     drachtio: {

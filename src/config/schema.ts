@@ -22,6 +22,19 @@ convict.addFormat({
   },
 });
 convict.addFormat({
+  name: 'positive-int',
+  validate(v: unknown) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`must be a whole number of 1 or more, got ${JSON.stringify(v)}`);
+  },
+});
+convict.addFormat({
+  // RFC 3551's dynamic range; FreeSWITCH offers telephone-event only on a payload type above 95
+  name: 'dynamic-payload-type',
+  validate(v: unknown) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 96 || v > 127) throw new Error(`must be a dynamic RTP payload type, 96 to 127, got ${JSON.stringify(v)}`);
+  },
+});
+convict.addFormat({
   name: 'cidr-list',
   validate(v: unknown) {
     if (!Array.isArray(v)) throw new Error('must be a list of CIDRs');
@@ -80,7 +93,7 @@ export const topSchema = {
     require_tls: { doc: 'only accept Meta calls over TLS', format: Boolean, default: true },
     auth_realm: { doc: 'digest realm for challenging Meta (default: hostname)', format: String, default: '' },
     challenge_status: { doc: '401 or 407', format: [401, 407], default: 407 },
-    nonce_ttl_seconds: { doc: 'how long a digest nonce is valid', format: 'nat', default: 30 },
+    nonce_ttl_seconds: { doc: 'how long a digest nonce is valid (1 or more)', format: 'positive-int', default: 30 },
     outbound_domain: { doc: 'domain of the Request-URI of business-initiated calls (never an IP)', format: 'nonempty-string', default: 'wa.meta.vc' },
     outbound_host: { doc: "where business-initiated INVITEs are sent (Meta's SIP host)", format: 'nonempty-string', default: 'wa.meta.vc' },
     outbound_port: { doc: "Meta's SIP TLS port", format: 'port', default: 5061 },
@@ -144,8 +157,8 @@ export const pbxSchema = {
   transport: { format: ['udp', 'tcp', 'tls'], default: 'udp' },
   codecs: { format: 'string-list', default: ['PCMU', 'PCMA'] },
   srtp: { format: Boolean, default: false },
-  dtmf_payload_type: { format: 'nat', default: 101 },
-  ring_timeout_seconds: { format: 'nat', default: 60 },
+  dtmf_payload_type: { doc: 'RFC 4733 telephone-event payload type (96-127)', format: 'dynamic-payload-type', default: 101 },
+  ring_timeout_seconds: { doc: 'no answer by then: the caller gets 480 (1 or more)', format: 'positive-int', default: 60 },
   header_prefix: { format: 'nonempty-string', default: 'X-WA-' },
   auth: {
     username: { format: String, default: '' },

@@ -6,8 +6,11 @@ import { runCli, spawnCli } from './run-cli';
 const file = configWriter('wa-gw-cli-config-');
 
 const BASE = `
+drachtio:
+  secret_env: DR_PW
 freeswitch:
   - host: 127.0.0.1
+    secret_env: FS_PW
 meta:
   hostname: sip.example.com
 numbers:
@@ -18,8 +21,9 @@ numbers:
 pbxs:
   - name: main
     host: pbx.example.com
+    allow_sources: [192.0.2.10/32]
 `;
-const ENV = { META_PW: 'secret-from-env-77' };
+const ENV = { META_PW: 'secret-from-env-77', DR_PW: 'drachtio-from-env', FS_PW: 'fs-from-env' };
 
 describe('check-config', () => {
   it('a valid file: exit 0 with the summary, and no secret (spawned)', async () => {

@@ -5,8 +5,11 @@ import { ConfigError, loadConfig } from '../../../src/config/load';
 const file = configWriter('wa-gw-config-');
 
 const BASE = `
+drachtio:
+  secret_env: DR_PW
 freeswitch:
   - host: 127.0.0.1
+    secret_env: FS_PW
 meta:
   hostname: sip.example.com
 numbers:
@@ -21,9 +24,10 @@ numbers:
 pbxs:
   - name: main
     host: pbx.example.com
+    allow_sources: [192.0.2.10/32]
     codecs: [pcmu, PCMA]
 `;
-const ENV = { META_PW: 'secret-from-env' };
+const ENV = { META_PW: 'secret-from-env', DR_PW: 'drachtio-from-env', FS_PW: 'fs-from-env' };
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
