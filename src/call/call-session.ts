@@ -6,6 +6,7 @@ import { isDialogUp, type SipSignaling, type SrfDialog, type SrfRequest } from '
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/time';
 import { CallState, StateMachine } from './call-state';
+import { reasonHeader } from './reason-header';
 import type { CallRegistry } from './registry';
 
 export type Side = 'meta' | 'pbx' | 'gateway';
@@ -150,7 +151,7 @@ export abstract class CallSession {
     for (const fn of this.endHooks) fn();
     this.sm.to(CallState.Ending);
     this.log.info({ by, cause }, 'ending call');
-    const reason = { Reason: `Q.850;cause=16;text="${by === 'gateway' ? cause : 'NORMAL_CLEARING'}"` };
+    const reason = { Reason: reasonHeader(cause) };
     const jobs: [string, Promise<unknown>][] = [];
     const pending = this.pendingInvite;
     this.pendingInvite = null;
