@@ -16,6 +16,8 @@ export interface CallingSide {
 
 /** under 64*T1 (32 s), so the cause is ours, not drachtio-server's own ACK timeout racing it */
 const ACK_TIMEOUT_MS = 30_000;
+/** after our CANCEL at ring timeout, how long the far side's 487 is waited for */
+const CANCEL_GRACE_MS = 4000;
 const MEDIA_FAILED: FinalResponse = { status: 503, reason: 'Service Unavailable' };
 const OFFER_REFUSED: FinalResponse = { status: 488, reason: 'Not Acceptable Here' };
 
@@ -28,14 +30,25 @@ const OFFER_REFUSED: FinalResponse = { status: 488, reason: 'Not Acceptable Here
  */
 export class B2buaSession extends CallSession {
   private ringTimer: NodeJS.Timeout | undefined;
+  private cancelGrace: NodeJS.Timeout | undefined;
   private ringTimedOut = false;
   private sentRinging = false;
+  private callerCancelled = false;
 
   constructor(deps: SessionDeps, private readonly caller: CallingSide, private readonly far: FarSide, facts: CallFacts, logBindings: Record<string, unknown>) {
     super(deps, facts, logBindings);
     caller.req.on('cancel', () => {
+      // drachtio-server answers the INVITE 487 itself
+      this.callerCancelled = true;
       this.setFinalStatus(487);
       void this.end(caller.side, 'cancel');
+    });
+    // ended from outside while still being set up (drain deadline, a media server or
+    // drachtio-server lost): the caller's INVITE still gets its final response
+    this.onEnd(() => {
+      if (this.caller.res.finalResponseSent || this.state === CallState.Answered || this.callerCancelled) return;
+      this.caller.res.send(MEDIA_FAILED.status, MEDIA_FAILED.reason);
+      this.setFinalStatus(MEDIA_FAILED.status);
     });
   }
 
@@ -74,19 +87,24 @@ export class B2buaSession extends CallSession {
 
   /** INVITE the far side; resolves with its dialog, or null if the call ended instead */
   private async dialFar(bLeg: MediaLeg): Promise<SrfDialog | null> {
+    if (this.sm.ending) return null;
     this.ringTimer = setTimeout(() => this.onRingTimeout(), this.far.ringTimeoutMs);
+    this.onEnd(() => this.clearRingTimers());
     try {
       const dialog = await this.far.dial(this.far.shapeOffer(bLeg.localSdp), {
+        signal: this.signal,
         onRequest: (sent) => {
-          this.pendingInvite = sent;
+          this.outgoing.sent(sent);
           this.setFarCallId(sent.get('Call-ID'));
         },
         onProvisional: (status) => this.onFarProvisional(status),
       });
-      this.pendingInvite = null;
-      clearTimeout(this.ringTimer);
-      if (this.sm.ending) {
+      this.outgoing.done();
+      this.clearRingTimers();
+      if (this.sm.ending || this.ringTimedOut) {
+        // answered after the call ended, or after our CANCEL crossed its 200 OK
         hangUpQuietly(dialog);
+        if (this.ringTimedOut) this.failCaller(this.far.noAnswer, `${this.far.side}-no-answer`, this.far.side);
         return null;
       }
       if (!isDialogUp(dialog)) {
@@ -98,8 +116,8 @@ export class B2buaSession extends CallSession {
       this.handleReinvites(dialog, this.far.side, bLeg);
       return dialog;
     } catch (err) {
-      this.pendingInvite = null;
-      clearTimeout(this.ringTimer);
+      this.outgoing.done();
+      this.clearRingTimers();
       if (this.sm.ending) return null;
       if (!isSipError(err)) throw err;
       if (this.ringTimedOut) {
@@ -113,24 +131,40 @@ export class B2buaSession extends CallSession {
     }
   }
 
+  private clearRingTimers(): void {
+    clearTimeout(this.ringTimer);
+    clearTimeout(this.cancelGrace);
+  }
+
   private setFarCallId(callId: string): void {
     if (this.far.side === 'pbx') this.facts.pbxCallId = callId;
     else this.facts.metaCallId = callId;
   }
 
   private onFarProvisional(status: number): void {
-    if (this.sentRinging || this.sm.ending || status < 180) return;
+    this.outgoing.onProvisional();
+    if (this.sentRinging || this.sm.ending || this.ringTimedOut || status < 180) return;
     this.sentRinging = true;
     this.sm.to(CallState.Ringing);
     this.caller.res.send(180);
   }
 
+  /**
+   * Nobody answered in time: CANCEL the far side's INVITE and give the caller the no-answer
+   * response once its 487 comes; at the latest CANCEL_GRACE_MS later (a far side that died
+   * after its 180 never answers the CANCEL). Without a provisional there is nothing to
+   * CANCEL yet: the caller gets the no-answer response now.
+   */
   private onRingTimeout(): void {
     this.ringTimedOut = true;
     this.log.info({ ms: this.far.ringTimeoutMs, far: this.far.side }, 'no answer in time: cancelling');
-    const pending = this.pendingInvite;
-    if (pending) pending.cancel(() => undefined);
-    else this.failCaller(this.far.noAnswer, `${this.far.side}-no-answer`, this.far.side);
+    const noAnswer = () => this.failCaller(this.far.noAnswer, `${this.far.side}-no-answer`, this.far.side);
+    if (!this.outgoing.hadProvisional) {
+      noAnswer();
+      return;
+    }
+    void this.outgoing.abandon();
+    this.cancelGrace = setTimeout(noAnswer, CANCEL_GRACE_MS);
   }
 
   private async answerCaller(aLeg: MediaLeg): Promise<void> {

@@ -6,6 +6,7 @@ import { isDialogUp, type SipSignaling, type SrfDialog, type SrfRequest } from '
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/time';
 import { CallState, StateMachine } from './call-state';
+import { OutgoingInvite } from './outgoing-invite';
 import { reasonHeader } from './reason-header';
 import type { CallRegistry } from './registry';
 
@@ -46,8 +47,10 @@ export abstract class CallSession {
   protected readonly sm: StateMachine;
   /** the established dialog toward each side */
   protected readonly dialogs: Record<'meta' | 'pbx', SrfDialog | null> = { meta: null, pbx: null };
-  /** an INVITE we sent and that has no final response yet */
-  protected pendingInvite: SrfRequest | null = null;
+  /** the INVITE out toward the far side, until its final response */
+  protected readonly outgoing = new OutgoingInvite();
+  /** aborted as the call starts ending: every step of set-up checks it before it sends */
+  private readonly abandon = new AbortController();
   protected readonly legs: MediaLeg[] = [];
   private readonly inviteAt = new Date();
   private answerAt: Date | null = null;
@@ -66,6 +69,11 @@ export abstract class CallSession {
       mediaServer: () => this.facts.mediaServer,
       end: (by, cause) => this.end(by, cause),
     });
+  }
+
+  /** the call's one cancellation signal (caller's CANCEL or BYE, ring timeout, drain, media failure) */
+  protected get signal(): AbortSignal {
+    return this.abandon.signal;
   }
 
   get state(): CallState {
@@ -148,14 +156,13 @@ export abstract class CallSession {
 
   private async teardown(by: Side, cause: string): Promise<void> {
     clearTimeout(this.goneTimer);
+    this.abandon.abort();
     for (const fn of this.endHooks) fn();
     this.sm.to(CallState.Ending);
     this.log.info({ by, cause }, 'ending call');
     const reason = { Reason: reasonHeader(cause) };
     const jobs: [string, Promise<unknown>][] = [];
-    const pending = this.pendingInvite;
-    this.pendingInvite = null;
-    if (pending) jobs.push(['cancel-invite', withTimeout(new Promise((resolve) => pending.cancel(() => resolve(undefined))), TEARDOWN_STEP_MS, 'timeout')]);
+    jobs.push(['cancel-invite', withTimeout(this.outgoing.abandon(), TEARDOWN_STEP_MS, undefined)]);
     for (const side of ['meta', 'pbx'] as const) {
       const dialog = this.dialogs[side];
       this.dialogs[side] = null;

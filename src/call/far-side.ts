@@ -7,6 +7,8 @@ import type { FinalResponse } from './failure-map';
  * agent's call. A B2buaSession dials it without knowing which one it is.
  */
 export interface DialEvents {
+  /** aborted once the call is ending: no request may leave for the far side after that */
+  signal: AbortSignal;
   /** the INVITE as sent (for CANCEL, and its Call-ID) */
   onRequest(req: SrfRequest): void;
   onProvisional(status: number): void;

@@ -3,14 +3,22 @@ import type { MetaConfig } from '../config/types';
 import type { LegOptions, MediaLeg, MediaSession } from '../media/types';
 import { shapeOfferForMeta } from '../sdp/meta-offer-out';
 import type { OutboundCall } from '../sip/pbx-admission';
-import type { MetaTlsVerifier } from '../sip/meta-tls';
 import { isSipError, type SipErrorLike, type SipSignaling, type SrfDialog, type SrfRequest } from '../sip/srf-types';
+import { bareHost, uriHostPort } from '../util/sip-uri';
 import { mapMetaFailureToPbx, META_NO_ANSWER } from './failure-map';
 import type { DialEvents, FailureOutcome, FarSide } from './far-side';
+
+/** the check of Meta's certificate before an INVITE leaves (src/sip/meta-tls.ts) */
+export interface MetaTlsCheck {
+  verify(): Promise<void>;
+}
 
 function sipError(status: number, reason: string): SipErrorLike {
   return Object.assign(new Error(`${status} ${reason}`), { name: 'SipError', status, reason });
 }
+
+/** the call ended before this step: nothing more goes to Meta */
+const ABANDONED = () => sipError(487, 'Request Terminated');
 
 /**
  * Dialing Meta for an agent's call (SPEC M5-M8, M10): `sip:+<user>@wa.meta.vc;transport=tls`
@@ -26,7 +34,7 @@ export class MetaFarSide implements FarSide {
     private readonly sip: SipSignaling,
     private readonly meta: MetaConfig,
     private readonly call: OutboundCall,
-    private readonly tls: MetaTlsVerifier,
+    private readonly tls: MetaTlsCheck,
   ) {}
 
   get ringTimeoutMs(): number {
@@ -48,8 +56,9 @@ export class MetaFarSide implements FarSide {
     } catch (err) {
       throw sipError(503, (err as Error).message);
     }
+    if (events.signal.aborted) throw ABANDONED();
     const uri = `sip:${this.call.dialed}@${this.meta.outbound_domain};transport=tls`;
-    const proxy = `sip:${this.meta.outbound_host}:${this.meta.outbound_port};transport=tls`;
+    const proxy = `sip:${uriHostPort(this.meta.outbound_host, this.meta.outbound_port)};transport=tls`;
     const from = `<sip:${this.call.business.number}@${this.meta.hostname}>`;
     let sent: SrfRequest | null = null;
     const callbacks = {
@@ -69,8 +78,10 @@ export class MetaFarSide implements FarSide {
         username: this.call.business.number.slice(1), password: this.call.business.sip_password, method: 'INVITE', uri,
       });
       if (typeof answer === 'string') throw sipError(403, `cannot answer Meta's challenge: ${answer}`);
+      // the caller hung up while the challenge was on its way: the WhatsApp user's phone must not ring
+      if (events.signal.aborted) throw ABANDONED();
       const seq = Number(first.get('CSeq').split(' ')[0]) + 1;
-      const pinned = `sip:${err.res.source_address}:${err.res.source_port};transport=tls`;
+      const pinned = `sip:${uriHostPort(bareHost(err.res.source_address), err.res.source_port)};transport=tls`;
       return await this.sip.createUAC(uri, {
         proxy: pinned,
         localSdp,

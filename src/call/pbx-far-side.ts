@@ -1,9 +1,18 @@
 import type { PbxTarget } from '../config/types';
 import type { LegOptions, MediaLeg, MediaSession } from '../media/types';
 import type { InboundCall } from '../sip/meta-admission';
-import type { SipErrorLike, SipSignaling, SrfDialog } from '../sip/srf-types';
+import type { AuthProvider, SipErrorLike, SipSignaling, SrfDialog } from '../sip/srf-types';
+import { uriHost, uriHostPort } from '../util/sip-uri';
 import { mapPbxFailureToMeta, RING_TIMEOUT_RESPONSE } from './failure-map';
 import type { DialEvents, FailureOutcome, FarSide } from './far-side';
+
+/**
+ * drachtio-srf answers the PBX's challenge itself; a call that ended meanwhile leaves it
+ * unanswered, so no authenticated INVITE goes out for it.
+ */
+function credentialsUnlessEnded(auth: { username: string; password: string }, signal: AbortSignal): AuthProvider {
+  return (_req, _res, cb) => (signal.aborted ? cb(new Error('the call ended before the challenge came')) : cb(null, auth.username, auth.password));
+}
 
 /**
  * Dialing the PBX for a WhatsApp user's call (SPEC P1, P2): the Request-URI is the
@@ -34,13 +43,13 @@ export class PbxFarSide implements FarSide {
 
   dial(localSdp: string, events: DialEvents): Promise<SrfDialog> {
     const { pbx, destination, caller, pbxHeaders } = this.call;
-    const from = `sip:${caller}@${this.ourHost}`;
+    const from = `sip:${caller}@${uriHost(this.ourHost)}`;
     return this.sip.createUAC(
-      `sip:${destination}@${pbx.host}:${pbx.port};transport=${pbx.transport}`,
+      `sip:${destination}@${uriHostPort(pbx.host, pbx.port)};transport=${pbx.transport}`,
       {
         localSdp,
         headers: { From: `"${caller.slice(1)}" <${from}>`, 'P-Asserted-Identity': `<${from}>`, ...pbxHeaders },
-        ...(pbx.auth ? { auth: pbx.auth } : {}),
+        ...(pbx.auth ? { auth: credentialsUnlessEnded(pbx.auth, events.signal) } : {}),
       },
       {
         cbRequest: (err, sent) => {
