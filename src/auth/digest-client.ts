@@ -15,9 +15,54 @@ export interface ChallengeAnswer {
 
 export type AnswerError = 'no-challenge' | 'unsupported-algorithm' | 'unsupported-qop';
 
+/**
+ * Several challenges may arrive in one response: repeated Proxy-Authenticate headers, which
+ * drachtio-srf hands over joined with commas (Meta has sent SHA-256 first, then MD5). Each
+ * is answered on its own parameters, and the first one we can answer wins, in the server's
+ * order (RFC 8760 §2.4); parameters are never mixed across challenges.
+ */
 export function answerChallenge(
   status: 401 | 407,
   challengeValue: string | undefined,
+  o: { username: string; password: string; method: string; uri: string; nc?: number; cnonce?: string },
+): ChallengeAnswer | AnswerError {
+  const challenges = splitChallenges(challengeValue);
+  let why: AnswerError = 'no-challenge';
+  for (const c of challenges) {
+    const a = answerOne(status, c, o);
+    if (typeof a !== 'string') return a;
+    // report the most telling reason: an unsupported challenge beats none at all
+    if (why === 'no-challenge') why = a;
+  }
+  return why;
+}
+
+/**
+ * `Digest realm="a", nonce="b", algorithm=SHA-256, Digest realm="a", nonce="c"` → the two
+ * challenges, split at each auth-scheme token outside quoted strings.
+ */
+export function splitChallenges(value: string | undefined): string[] {
+  if (!value) return [];
+  const starts: number[] = [];
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '\\' && quoted) {
+      i++;
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    if (quoted) continue;
+    // a challenge starts the value or follows a comma: an auth-scheme token, a space, a parameter (`Digest realm=`)
+    const afterComma = i === 0 || /,\s*$/.test(value.slice(0, i));
+    if (afterComma && /^[A-Za-z][A-Za-z0-9_-]*\s+[A-Za-z0-9_-]+\s*=/.test(value.slice(i))) starts.push(i);
+  }
+  return starts.map((s, k) => value.slice(s, starts[k + 1] ?? value.length).replace(/[\s,]+$/, '').trim()).filter(Boolean);
+}
+
+function answerOne(
+  status: 401 | 407,
+  challengeValue: string,
   o: { username: string; password: string; method: string; uri: string; nc?: number; cnonce?: string },
 ): ChallengeAnswer | AnswerError {
   const c = parseDigestHeader(challengeValue);
