@@ -14,6 +14,7 @@ import { connectDrachtio } from './sip/drachtio-connect';
 import { MetaAdmission } from './sip/meta-admission';
 import { MetaTlsVerifier } from './sip/meta-tls';
 import { PbxAdmission } from './sip/pbx-admission';
+import { pbxTrustWarnings } from './sip/pbx-trust';
 import { asSignaling } from './sip/srf-types';
 import type { Logger } from './util/logger';
 
@@ -46,6 +47,8 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   const digest = new DigestServer({ realm: initial.meta.auth_realm, ttlSeconds: initial.meta.nonce_ttl_seconds });
   const pbxDigest = new DigestServer({ realm: initial.meta.hostname, ttlSeconds: initial.meta.nonce_ttl_seconds });
   const buildRouting = (cfg: GatewayConfig): Routing => {
+    // a PBX trusted on its UDP source, or one whose UDP calls will be refused: said at every (re)load
+    for (const w of pbxTrustWarnings(cfg.pbxs)) log.warn({ pbx: w.pbx }, w.msg);
     const session: SessionDeps = { sip, media: cfg.media, registry, cdr, log };
     digest.configure({ realm: cfg.meta.auth_realm, ttlSeconds: cfg.meta.nonce_ttl_seconds });
     pbxDigest.configure({ realm: cfg.meta.hostname, ttlSeconds: cfg.meta.nonce_ttl_seconds });

@@ -35,6 +35,13 @@ convict.addFormat({
   },
 });
 convict.addFormat({
+  // convict's own Boolean turns any string but "false" into true ("no" → true): not for a trust switch
+  name: 'strict-boolean',
+  validate(v: unknown) {
+    if (typeof v !== 'boolean') throw new Error('must be true or false (unquoted)');
+  },
+});
+convict.addFormat({
   name: 'cidr-list',
   validate(v: unknown) {
     if (!Array.isArray(v)) throw new Error('must be a list of CIDRs');
@@ -176,6 +183,12 @@ export const pbxSchema = {
     country_code: { doc: 'for national numbers, e.g. "44"', format: String, default: '' },
   },
   business_number: { doc: 'business number calls from this PBX come from', format: String, default: '' },
-  business_number_header: { doc: 'header the PBX may set to choose the business number', format: String, default: 'X-WA-Business-Number' },
+  business_number_header: { doc: 'header the PBX may set to choose one of its business numbers', format: String, default: 'X-WA-Business-Number' },
+  business_numbers: { doc: 'further business numbers this PBX may choose by header (besides business_number and business_numbers_by_prefix)', format: 'string-list', default: [] as string[] },
   business_numbers_by_prefix: { doc: '[{prefix, number}]: by dialed E.164 prefix', format: 'object-list', default: [] as unknown[] },
 };
+  trust_udp_source: {
+    doc: 'admit this PBX\'s UDP INVITEs on their source address alone, without inbound_auth (a UDP source address can be forged)',
+    format: 'strict-boolean',
+    default: false,
+  },

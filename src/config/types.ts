@@ -89,11 +89,18 @@ export interface PbxTarget {
   allow_sources: string[];
   /** credentials the PBX must answer our challenge with, if any */
   inbound_auth: PbxAuth | null;
+  /**
+   * without inbound_auth, admit UDP INVITEs on the source address alone (explicit: a UDP
+   * source can be forged); over TCP/TLS the source address suffices anyway
+   */
+  trust_udp_source: boolean;
   dialing: DialingRules;
   /** default business number for calls from this PBX ('' = none) */
   business_number: string;
   business_number_header: string;
   business_numbers_by_prefix: { prefix: string; number: string }[];
+  /** more numbers the header may choose; the header may choose only business_number, these and the by-prefix ones */
+  business_numbers: string[];
 }
 
 export interface CdrConfig {

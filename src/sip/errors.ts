@@ -10,6 +10,8 @@ export const REJECTIONS = {
   AUTH_CHALLENGE_PROXY: { status: 407, reason: 'Proxy Authentication Required' },
   AUTH_CHALLENGE_WWW: { status: 401, reason: 'Unauthorized' },
   AUTH_FAILED: { status: 403, reason: 'Forbidden' },
+  UDP_SOURCE_UNTRUSTED: { status: 403, reason: 'Forbidden' },
+  BUSINESS_NUMBER_NOT_ALLOWED: { status: 403, reason: 'Forbidden' },
   ADDRESS_INCOMPLETE: { status: 484, reason: 'Address Incomplete' },
   NO_BUSINESS_NUMBER: { status: 403, reason: 'No Business Number' },
   NO_SDP: { status: 488, reason: 'Not Acceptable Here' },

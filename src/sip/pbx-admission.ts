@@ -5,11 +5,14 @@ import { addressSet, type AddressSet } from '../util/cidr';
 import { normalizeDialed } from './dial-plan';
 import { reject, type Rejection } from './errors';
 import type { InviteView } from './invite-view';
+import { pbxProof } from './pbx-trust';
 
 /**
- * Admission of a call from a PBX (SPEC P3, R1): the source identifies the PBX, its digest
- * (when configured) authenticates it, the dialed number becomes E.164, a business number
- * is chosen to call from, and the offer is checked. Nothing reaches Meta before this.
+ * Admission of a call from a PBX (SPEC P3, R1, R5): the source identifies the PBX, its
+ * digest (when configured) authenticates it, a UDP source alone only when the PBX is
+ * configured so (pbx-trust.ts), the dialed number becomes E.164, one of the PBX's own
+ * business numbers is chosen to call from, and the offer is checked. Nothing reaches Meta
+ * before this.
  */
 
 export interface OutboundCall {
@@ -34,7 +37,11 @@ export class PbxAdmission {
   }
 
   admit(req: InviteView, pbx: PbxTarget): OutboundCall | Rejection {
-    if (pbx.inbound_auth) {
+    const proof = pbxProof(pbx, req.protocol);
+    if (proof === 'refuse') {
+      return reject('UDP_SOURCE_UNTRUSTED', `PBX ${pbx.name}: INVITE over UDP and the PBX has neither inbound_auth nor trust_udp_source`);
+    }
+    if (proof === 'digest' && pbx.inbound_auth) {
       const r = this.digest.verify(req.get('Proxy-Authorization'), 'INVITE', pbx.inbound_auth);
       if (!r.ok && (r.reason === 'missing' || r.reason === 'stale' || r.reason === 'replayed')) {
         return reject('AUTH_CHALLENGE_PROXY', `PBX ${pbx.name}: ${r.reason}`, { 'Proxy-Authenticate': this.digest.challenge(r.reason !== 'missing') });
@@ -43,21 +50,38 @@ export class PbxAdmission {
     }
     const user = /^sips?:([^@;]+)[@;]/i.exec(req.uri)?.[1] ?? '';
     const dialed = normalizeDialed(user, pbx.dialing);
-    if (!dialed) return reject('ADDRESS_INCOMPLETE', `PBX ${pbx.name} dialed ${JSON.stringify(user)}: not a number`);
+    if (!dialed) return reject('ADDRESS_INCOMPLETE', `PBX ${pbx.name} dialed ${JSON.stringify(user.slice(0, 40))}: not a number`);
     const business = this.chooseBusiness(req, pbx, dialed);
     if (!business) return reject('NO_BUSINESS_NUMBER', `PBX ${pbx.name}: no business number to call ${dialed} from`);
+    if ('code' in business) return business;
     const offer = checkPbxOffer(req.body);
     if (!offer.ok) return reject(offer.kind, offer.detail);
     return { pbx, dialed, business };
   }
 
-  /** the header the PBX set, else the longest matching dialed prefix, else the PBX's default */
-  private chooseBusiness(req: InviteView, pbx: PbxTarget, dialed: string): BusinessNumber | null {
+  /**
+   * the header the PBX set, else the longest matching dialed prefix, else the PBX's default.
+   * The header may choose only the numbers listed for this PBX (business_number,
+   * business_numbers_by_prefix, business_numbers), never another PBX's.
+   */
+  private chooseBusiness(req: InviteView, pbx: PbxTarget, dialed: string): BusinessNumber | Rejection | null {
     const fromHeader = pbx.business_number_header ? req.get(pbx.business_number_header)?.trim() : undefined;
-    if (fromHeader) return this.numbers.get(fromHeader.startsWith('+') ? fromHeader : `+${fromHeader}`) ?? null;
+    if (fromHeader) {
+      const wanted = fromHeader.startsWith('+') ? fromHeader : `+${fromHeader}`;
+      const mine = businessNumbersOf(pbx);
+      if (!mine.has(wanted)) {
+        return reject('BUSINESS_NUMBER_NOT_ALLOWED', `PBX ${pbx.name} chose ${JSON.stringify(wanted.slice(0, 20))} in ${pbx.business_number_header}: not one of its numbers (${[...mine].join(', ') || 'none'})`);
+      }
+      return this.numbers.get(wanted) ?? null;
+    }
     const byPrefix = [...pbx.business_numbers_by_prefix]
       .sort((a, b) => b.prefix.length - a.prefix.length)
       .find((p) => dialed.startsWith(p.prefix));
     return this.numbers.get(byPrefix?.number ?? pbx.business_number) ?? null;
   }
+}
+
+/** the business numbers a PBX may place calls from */
+export function businessNumbersOf(pbx: Pick<PbxTarget, 'business_number' | 'business_numbers_by_prefix' | 'business_numbers'>): Set<string> {
+  return new Set([pbx.business_number, ...pbx.business_numbers_by_prefix.map((b) => b.number), ...pbx.business_numbers].filter(Boolean));
 }

@@ -66,6 +66,8 @@ pbxs:
     codecs: [PCMU]
     ring_timeout_seconds: 4
     business_number: "${BUSINESS}"
+    # the emulator sends UDP without credentials; test/integration/pbx-trust.test.ts covers the default
+    trust_udp_source: true
     dialing: { strip_prefixes: ["9"], national_prefix: "0", country_code: "44" }
   - name: locked
     host: ${t.pbx.lockedHost}

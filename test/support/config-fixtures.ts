@@ -25,8 +25,8 @@ export function metaConfig(over: Partial<MetaConfig> = {}): MetaConfig {
 export function pbxTarget(over: Partial<PbxTarget> = {}): PbxTarget {
   return {
     name: 'main', host: '10.0.0.5', port: 5060, transport: 'udp', codecs: ['PCMU'], srtp: false, dtmf_payload_type: 101,
-    ring_timeout_seconds: 30, header_prefix: 'X-WA-', auth: null, allow_sources: ['10.0.0.5'], inbound_auth: null,
+    ring_timeout_seconds: 30, header_prefix: 'X-WA-', auth: null, allow_sources: ['10.0.0.5'], inbound_auth: null, trust_udp_source: false,
     dialing: { strip_prefixes: [], international_prefix: '00', national_prefix: '0', country_code: '' },
-    business_number: '', business_number_header: 'X-WA-Business-Number', business_numbers_by_prefix: [], ...over,
+    business_number: '', business_number_header: 'X-WA-Business-Number', business_numbers_by_prefix: [], business_numbers: [], ...over,
   };
 }
