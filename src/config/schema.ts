@@ -176,6 +176,11 @@ export const pbxSchema = {
     username: { doc: 'challenge this PBX\'s INVITEs with these credentials', format: String, default: '' },
     ...secretKeys('password'),
   },
+  trust_udp_source: {
+    doc: 'admit this PBX\'s UDP INVITEs on their source address alone, without inbound_auth (a UDP source address can be forged)',
+    format: 'strict-boolean',
+    default: false,
+  },
   dialing: {
     strip_prefixes: { doc: 'outside-line digits removed first, e.g. ["9"]', format: Array, default: [] as string[] },
     international_prefix: { format: String, default: '00' },
@@ -187,8 +192,3 @@ export const pbxSchema = {
   business_numbers: { doc: 'further business numbers this PBX may choose by header (besides business_number and business_numbers_by_prefix)', format: 'string-list', default: [] as string[] },
   business_numbers_by_prefix: { doc: '[{prefix, number}]: by dialed E.164 prefix', format: 'object-list', default: [] as unknown[] },
 };
-  trust_udp_source: {
-    doc: 'admit this PBX\'s UDP INVITEs on their source address alone, without inbound_auth (a UDP source address can be forged)',
-    format: 'strict-boolean',
-    default: false,
-  },
