@@ -67,13 +67,24 @@ convict.addFormat({
   },
 });
 
-/** Meta's IPv4 prefixes (AS32934), from Meta's calling FAQ (December 2024). */
+/**
+ * Meta's prefixes (AS32934).
+ * IPv4: from Meta's calling FAQ (December 2024).
+ * IPv6: Meta's FAQ lists none. These aggregate the IRR route6 objects with origin AS32934
+ * (`whois -h whois.radb.net -- '-i origin AS32934'`, a RADb snapshot of 2025-11-21 kept in
+ * github.com/headwalluk/trusted-network-providers, src/assets/facebookbot-ip6s.txt: 616
+ * routes, 608 of them inside 2a03:2880::/29), plus 2803:6080::/29 (LACNIC), where Meta's own
+ * SIP traces in meta-docs/calling-sip-configuration-guide.md come from over IPv6 (Via
+ * `received=2803:6080:...`); that project's RADb refresh of 2026-07 lists it too. Left out:
+ * two /48s of ISP-hosted caches (2806:1090:cbff::, 2806:10a0:cbff::) and one /64.
+ */
 export const META_DEFAULT_RANGES = [
   '31.13.24.0/21', '31.13.64.0/18', '45.64.40.0/22', '57.141.0.0/21', '57.141.8.0/22',
   '57.141.12.0/23', '57.144.0.0/14', '66.220.144.0/20', '69.63.176.0/20', '69.171.224.0/19',
   '74.119.76.0/22', '102.132.96.0/20', '103.4.96.0/22', '129.134.0.0/16', '147.75.208.0/20',
   '157.240.0.0/16', '163.70.128.0/17', '163.77.128.0/17', '173.252.64.0/18', '179.60.192.0/22',
   '185.60.216.0/22', '185.89.216.0/22', '204.15.20.0/22',
+  '2401:db00::/32', '2620:0:1c00::/40', '2803:6080::/29', '2a03:2880::/29', '2a03:83e0::/32',
 ];
 
 const secretKeys = (what: string) => ({

@@ -12,6 +12,17 @@ describe('address sets', () => {
     expect(meta.has('not-an-ip')).toBe(false);
   });
 
+  it("matches Meta's IPv6 signalling addresses (from Meta's own traces) and no one else's", () => {
+    const meta = addressSet(META_DEFAULT_RANGES);
+    expect(meta.has('2803:6080:e888:51aa:d4a4:c5e0:300:0')).toBe(true); // Via received= in calling-sip-configuration-guide.md
+    expect(meta.has('[2803:6080:f948:9597:1ac5:cdf8:300:0]')).toBe(true);
+    expect(meta.has('2a03:2880:f003:c07:face:b00c::2')).toBe(true);
+    expect(meta.has('2a03:2887:ff2c::1')).toBe(true);
+    expect(meta.has('2001:4860:4860::8888')).toBe(false);
+    expect(meta.has('2a03:2888::1')).toBe(false);
+    expect(meta.has('::1')).toBe(false);
+  });
+
   it('validates CIDRs', () => {
     expect(isValidCidr('10.0.0.0/8')).toBe(true);
     expect(isValidCidr('2a03:2880::/32')).toBe(true);
