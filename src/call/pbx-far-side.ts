@@ -15,6 +15,17 @@ function credentialsUnlessEnded(auth: { username: string; password: string }, si
 }
 
 /**
+ * The WhatsApp caller's number as the PBX's caller ID, asserted; a caller without a usable
+ * number (withheld, or known to Meta only by a user id) is anonymous per RFC 3323: the
+ * anonymous From, `Privacy: id`, and no P-Asserted-Identity. Meta's ids ride in the X- headers.
+ */
+export function callerIdentity(caller: string | null, ourHost: string): Record<string, string> {
+  if (!caller) return { From: '"Anonymous" <sip:anonymous@anonymous.invalid>', Privacy: 'id' };
+  const uri = `sip:${caller}@${uriHost(ourHost)}`;
+  return { From: `"${caller.slice(1)}" <${uri}>`, 'P-Asserted-Identity': `<${uri}>` };
+}
+
+/**
  * Dialing the PBX for a WhatsApp user's call (SPEC P1, P2): the Request-URI is the
  * routed extension at the PBX, the caller ID is the WhatsApp number, Meta's values ride
  * along as headers, and the PBX's digest challenge is answered when it has credentials.
@@ -42,13 +53,12 @@ export class PbxFarSide implements FarSide {
   }
 
   dial(localSdp: string, events: DialEvents): Promise<SrfDialog> {
-    const { pbx, destination, caller, pbxHeaders } = this.call;
-    const from = `sip:${caller}@${uriHost(this.ourHost)}`;
+    const { pbx, destination, pbxHeaders } = this.call;
     return this.sip.createUAC(
       `sip:${destination}@${uriHostPort(pbx.host, pbx.port)};transport=${pbx.transport}`,
       {
         localSdp,
-        headers: { From: `"${caller.slice(1)}" <${from}>`, 'P-Asserted-Identity': `<${from}>`, ...pbxHeaders },
+        headers: { ...callerIdentity(this.call.caller, this.ourHost), ...pbxHeaders },
         ...(pbx.auth ? { auth: credentialsUnlessEnded(pbx.auth, events.signal) } : {}),
       },
       {

@@ -93,7 +93,7 @@ export class InviteRouter {
   private inbound(r: Routing, req: SrfRequest, res: SrfResponse, view: InviteView, call: InboundCall, media: MediaSession): void {
     this.deps.log.info({ callId: view.callId, business: call.business.number, caller: call.caller, pbx: call.pbx.name }, 'Meta call admitted');
     const facts: CallFacts = {
-      direction: 'user-initiated', businessNumber: call.business.number, whatsappUser: call.caller, wacid: call.wacid,
+      direction: 'user-initiated', businessNumber: call.business.number, whatsappUser: call.caller ?? call.userId ?? 'anonymous', wacid: call.wacid,
       pbx: call.pbx.name, pbxDestination: call.destination, metaCallId: view.callId, pbxCallId: null, mediaServer: null,
       metaCallDuration: null, metaWarning: null,
     };

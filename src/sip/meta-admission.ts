@@ -3,7 +3,7 @@ import type { BusinessNumber, MetaConfig, PbxTarget, RouteRule } from '../config
 import { checkMetaOffer } from '../sdp/meta-offer';
 import { addressSet, type AddressSet } from '../util/cidr';
 import { reject, type Rejection } from './errors';
-import { callerNumber, metaValuesAsHeaders, parseMetaRequestUri, wacidOf } from './meta-trunk';
+import { callerNumber, callerUserId, metaValuesAsHeaders, parseMetaRequestUri, wacidOf } from './meta-trunk';
 import type { InviteView } from './invite-view';
 
 /**
@@ -14,7 +14,10 @@ import type { InviteView } from './invite-view';
 
 export interface InboundCall {
   business: BusinessNumber;
-  caller: string;
+  /** the WhatsApp user's E.164, or null when Meta gives none (withheld, or a business-scoped user id) */
+  caller: string | null;
+  /** Meta's business-scoped user id, when the user is identified by one rather than a number */
+  userId: string | null;
   wacid: string | null;
   pbx: PbxTarget;
   destination: string;
@@ -70,14 +73,19 @@ export class MetaAdmission {
     const pbx = rule && this.pbxs.get(rule.pbx);
     if (!rule || !pbx) return reject('INTERNAL', `no route for ${business.number}`);
 
-    const caller = callerNumber(req.get('From')) ?? 'anonymous';
+    const from = req.get('From');
+    const userId = callerUserId(from);
+    const pbxHeaders = metaValuesAsHeaders(req.headers, ruri.userParams, pbx.header_prefix);
+    // Meta's user id reaches the PBX even when only the From carries it
+    if (userId) pbxHeaders[`${pbx.header_prefix}User-Id`] ??= userId;
     return {
       business,
-      caller,
+      caller: callerNumber(from),
+      userId,
       wacid: wacidOf(req.callId, req.get('x-wa-meta-wacid')),
       pbx,
       destination: rule.destination,
-      pbxHeaders: metaValuesAsHeaders(req.headers, ruri.userParams, pbx.header_prefix),
+      pbxHeaders,
     };
   }
 

@@ -35,6 +35,25 @@ export function callerNumber(nameAddr: string | undefined): string | null {
   return m?.[1] ? `+${m[1]}` : null;
 }
 
+/**
+ * The From user part when it is neither a phone number nor withheld: a business-scoped user
+ * id Meta identifies the user by (`sip:US.1349...@wa.meta.vc`). Only URI-safe characters survive.
+ */
+export function callerUserId(nameAddr: string | undefined): string | null {
+  const user = /sips?:([^@;>]+)@/i.exec(nameAddr ?? '')?.[1];
+  if (!user || callerNumber(nameAddr) || /^anonymous$/i.test(user)) return null;
+  const id = decodeURIComponentSafe(user).replace(/[^A-Za-z0-9._~+-]/g, '').slice(0, 128);
+  return id || null;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /** `outgoing:wacid.HBgL...` → `HBgL...`; the x-wa-meta-wacid header wins when present */
 export function wacidOf(callId: string, header: string | undefined): string | null {
   if (header) return header;

@@ -133,3 +133,25 @@ describe('an agent calls a WhatsApp user (PBX → Meta)', () => {
     expect(bed.caller.res.final?.status).toBe(403);
   });
 });
+
+describe('a WhatsApp caller without a usable number', () => {
+  it.each([
+    ['withheld', undefined],
+    ['known by a business-scoped user id', 'US.1349'],
+  ] as const)('%s: reaches the PBX anonymous (RFC 3323), with Privacy: id and no P-Asserted-Identity', async (_name, userId) => {
+    const bed = inboundCall({ caller: null, ...(userId ? { userId } : {}) });
+    const uac = await bed.sip.nextUac();
+    const h = uac.opts.headers ?? {};
+    expect(h.From).toBe('"Anonymous" <sip:anonymous@anonymous.invalid>');
+    expect(h.Privacy).toBe('id');
+    expect(h['P-Asserted-Identity']).toBeUndefined();
+    expect(h['X-WA-Wacid']).toBe('ABC'); // Meta's identifiers still ride along
+  });
+
+  it('a caller with a number is asserted', async () => {
+    const bed = inboundCall();
+    const h = (await bed.sip.nextUac()).opts.headers ?? {};
+    expect(h['P-Asserted-Identity']).toBe('<sip:+12195550714@gw.example.com>');
+    expect(h.Privacy).toBeUndefined();
+  });
+});

@@ -44,7 +44,7 @@ const FACTS = (direction: CallFacts['direction']): CallFacts => ({
 });
 
 /** a WhatsApp user's call: Meta's INVITE to us, our INVITE to the PBX */
-export function inboundCall(o: { pbx?: Partial<PbxTarget>; holdLegs?: boolean; caller?: string } = {}): FlowBed {
+export function inboundCall(o: { pbx?: Partial<PbxTarget>; holdLegs?: boolean; caller?: string | null; userId?: string } = {}): FlowBed {
   const sip = new FakeSignaling();
   const media = new FakeMediaSession();
   media.hold = o.holdLegs ?? false;
@@ -54,7 +54,7 @@ export function inboundCall(o: { pbx?: Partial<PbxTarget>; holdLegs?: boolean; c
   const res = new FakeResponse();
   req.response = res;
   const pbx = pbxTarget({ ring_timeout_seconds: 10, ...o.pbx });
-  const far = new PbxFarSide(sip, { business: BUSINESS, caller: o.caller ?? '+12195550714', wacid: 'ABC', pbx, destination: '1001', pbxHeaders: { 'X-WA-Wacid': 'ABC' } }, 'gw.example.com');
+  const far = new PbxFarSide(sip, { business: BUSINESS, caller: o.caller === undefined ? '+12195550714' : o.caller, userId: o.userId ?? null, wacid: 'ABC', pbx, destination: '1001', pbxHeaders: { 'X-WA-Wacid': 'ABC' } }, 'gw.example.com');
   const session = new B2buaSession(deps(sip, registry, cdrs), { side: 'meta', req, res }, far, FACTS('user-initiated'), {});
   const running = session.run(media);
   return { sip, media, registry, cdrs, caller: { req, res }, session, running, tlsChecks: 0 };

@@ -67,3 +67,21 @@ describe('admission of calls from Meta', () => {
     expect(code(admission.admit(noSdp))).toBe('NO_SDP');
   });
 });
+
+describe('callers without a usable number (RFC 3323)', () => {
+  it('a withheld caller is admitted with no number, not a mangled one', () => {
+    const call = admission.admit(authorized({ from: '"Anonymous" <sip:anonymous@anonymous.invalid>;tag=1' })) as InboundCall;
+    expect(call).toMatchObject({ caller: null, userId: null });
+  });
+
+  it("a caller Meta identifies by a business-scoped user id keeps that id for the PBX's X- header", () => {
+    const call = admission.admit(authorized({ from: '<sip:US.13491208655302741918@wa.meta.vc>;tag=1' })) as InboundCall;
+    expect(call).toMatchObject({ caller: null, userId: 'US.13491208655302741918' });
+    expect(call.pbxHeaders['X-WA-User-Id']).toBe('US.13491208655302741918');
+  });
+
+  it("Meta's own x-wa-meta-user-id header wins over the From's user part", () => {
+    const call = admission.admit(authorized({ from: '<sip:US.1@wa.meta.vc>;tag=1', 'x-wa-meta-user-id': 'US.999' })) as InboundCall;
+    expect(call.pbxHeaders['X-WA-User-Id']).toBe('US.999');
+  });
+});
