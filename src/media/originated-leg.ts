@@ -37,8 +37,9 @@ export class OriginatedLeg extends FsDialogLeg {
     req.on('cancel', () => this.markGone('ORIGINATOR_CANCEL'));
   }
 
+  /** FreeSWITCH's SDP as it is now: its offer, then its answer to each later re-INVITE */
   get localSdp(): string {
-    return this.req.body;
+    return this.dialog?.remote.sdp ?? this.req.body;
   }
 
   /** after our 200 OK: FreeSWITCH's originate job reports the channel up */
