@@ -1,6 +1,8 @@
 import type Srf from 'drachtio-srf';
 import type { FreeswitchServer } from '../config/types';
+import { addressSet, isValidCidr } from '../util/cidr';
 import type { Logger } from '../util/logger';
+import { bareHost, localSipTarget, parseHostports } from '../util/sip-uri';
 import { AnsweringLeg } from './answering-leg';
 import type { FsDialogLeg } from './fs-dialog-leg';
 import type { FsMediaServer, FsMrf } from './fsmrf-types';
@@ -86,6 +88,15 @@ class ServerSlot {
 function noDelay(ms: FsMediaServer): void {
   ms.conn.socket.setNoDelay(true);
   ms._server?.on('connection::open', (conn) => conn.socket.setNoDelay(true));
+}
+
+/** the hosts of a media server's SIP addresses (`127.0.0.1:5080` → `127.0.0.1`, `[::1]:5080` → `::1`) */
+function sipHosts(ms: FsMediaServer): string[] {
+  const all = [ms.sip.ipv4?.udp.address, ms.sip.ipv4?.dtls.address, ms.sip.ipv6?.udp.address, ms.sip.ipv6?.dtls.address];
+  return all.flatMap((a) => {
+    const host = a ? bareHost(a.replace(/:\d+$/, '')) : '';
+    return host && isValidCidr(host) ? [host] : [];
+  });
 }
 
 /** leg settings as headers on our INVITE to FreeSWITCH; its dialplan turns them into channel variables */
@@ -185,10 +196,18 @@ export class FsMediaService implements MediaService {
     return this.originate.claim(legId, req as Srf.SrfRequest, res as Srf.SrfResponse);
   }
 
-  /** from drachtio's connect hostport, e.g. `tcp/127.0.0.1:5060,udp/127.0.0.1:5060,tls/...` */
+  isMediaServerAddress(address: string): boolean {
+    const hosts = this.slots.flatMap((s) => (s.ms?.connected() ? sipHosts(s.ms) : []));
+    return hosts.length > 0 && addressSet(hosts).has(bareHost(address));
+  }
+
+  /**
+   * from drachtio's connect hostport, e.g. `tcp/127.0.0.1:5060,udp/[::1]:5060,tls/...`: FreeSWITCH's
+   * profile is IPv4, so its INVITEs go to drachtio's IPv4 UDP listener (IPv6 only if there is none)
+   */
   setDrachtioHostport(hostport: string): void {
-    const udp = hostport.split(',').find((h) => h.startsWith('udp/'));
-    if (udp) this.drachtioSip = udp.slice(4).replace(/^0\.0\.0\.0:/, '127.0.0.1:');
+    const target = localSipTarget(parseHostports(hostport), 'udp', 4);
+    if (target) this.drachtioSip = target;
   }
 
   healthyCount(): number {

@@ -8,7 +8,8 @@ import type Srf from 'drachtio-srf';
  */
 
 export interface FsMediaServer extends EventEmitter {
-  readonly sip: { ipv4: { udp: { address?: string } } };
+  /** SIP addresses (`127.0.0.1:5080`, `[::1]:5080`) of the profile, from `sofia status` at connect */
+  readonly sip: Record<'ipv4' | 'ipv6', { udp: { address?: string }; dtls: { address?: string } }>;
   readonly srf: Srf;
   /** the inbound event socket (ours → FreeSWITCH) */
   readonly conn: {

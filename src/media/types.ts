@@ -50,6 +50,8 @@ export interface MediaService {
   allocate(): MediaSession | null;
   /** an INVITE a media server sent for a leg we originated; false if it is not one of ours */
   claimLeg(legId: string, req: unknown, res: unknown): boolean;
+  /** is `address` the SIP address of a connected media server (only they send `X-WA-Leg-Id`)? */
+  isMediaServerAddress(address: string): boolean;
   healthyCount(): number;
   close(): Promise<void>;
 }

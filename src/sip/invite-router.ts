@@ -46,11 +46,13 @@ export class InviteRouter {
     const r = this.deps.routing();
     try {
       const legId = req.get('X-WA-Leg-Id');
-      if (legId) {
+      if (legId && this.deps.media.isMediaServerAddress(req.source_address)) {
         // a leg FreeSWITCH originated for us; one nobody waits for any more (timed out) is refused
         if (!this.deps.media.claimLeg(legId, req, res)) res.send(481, 'Leg Not Wanted', {});
         return;
       }
+      // only a media server's own INVITEs are legs: from anywhere else the header means nothing
+      if (legId) log.warn({ code: 'LEG_ID_NOT_FROM_MEDIA_SERVER' }, 'X-WA-Leg-Id from an address that is no media server: ignored, the INVITE goes through admission');
       if (this.deps.draining()) {
         this.refuse(res, log, reject('DRAINING', 'shutting down', { 'Retry-After': '60' }));
         return;
