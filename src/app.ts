@@ -25,8 +25,15 @@ export interface App {
   start(): Promise<void>;
   /** refuse new calls (503), let active ones finish for up to `deadlineMs`, then end them */
   drain(deadlineMs: number): Promise<void>;
-  /** swap numbers, routes, PBXs, credentials and limits; active calls keep what they had */
+  /**
+   * swap numbers, routes, PBXs, credentials and limits; active calls keep what they had.
+   * All or nothing: if building the new routing throws, nothing of it is applied.
+   */
   reload(cfg: GatewayConfig): void;
+  /** open the CDR file again by name (logrotate moved it) */
+  reopenCdr(): void;
+  /** a mistake found only at run time that no retry can fix (drachtio-server refused the secret) */
+  onFatal(cb: (fatal: { key: string; message: string }) => void): void;
   stop(): Promise<void>;
   isDrachtioConnected(): boolean;
   httpPort(): number | null;
@@ -40,19 +47,18 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   let drachtioUp = false;
   let draining = false;
   const metrics = createMetrics(registry, media, () => drachtioUp);
-  const cdr = metrics.observe(createCdrSink(initial.cdr.file));
+  const cdrOut = createCdrSink(initial.cdr.file, log);
+  const cdr = metrics.observe(cdrOut);
   const sip = asSignaling(srf);
 
   // kept across reloads, so a nonce issued just before a reload is still good after it
   const digest = new DigestServer({ realm: initial.meta.auth_realm, ttlSeconds: initial.meta.nonce_ttl_seconds });
   const pbxDigest = new DigestServer({ realm: initial.meta.hostname, ttlSeconds: initial.meta.nonce_ttl_seconds });
+  // all or nothing: every part is built first (any of them may throw), and only then is the
+  // shared state changed, in steps that cannot fail
   const buildRouting = (cfg: GatewayConfig): Routing => {
-    // a PBX trusted on its UDP source, or one whose UDP calls will be refused: said at every (re)load
-    for (const w of pbxTrustWarnings(cfg.pbxs)) log.warn({ pbx: w.pbx }, w.msg);
     const session: SessionDeps = { sip, media: cfg.media, registry, cdr, log };
-    digest.configure({ realm: cfg.meta.auth_realm, ttlSeconds: cfg.meta.nonce_ttl_seconds });
-    pbxDigest.configure({ realm: cfg.meta.hostname, ttlSeconds: cfg.meta.nonce_ttl_seconds });
-    return {
+    const next: Routing = {
       meta: cfg.meta,
       metaAdmission: new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest }),
       pbxAdmission: new PbxAdmission(cfg.pbxs, cfg.numbers, pbxDigest),
@@ -60,6 +66,11 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
       limits: new CallLimits(cfg.limits, registry),
       session,
     };
+    digest.configure({ realm: cfg.meta.auth_realm, ttlSeconds: cfg.meta.nonce_ttl_seconds });
+    pbxDigest.configure({ realm: cfg.meta.hostname, ttlSeconds: cfg.meta.nonce_ttl_seconds });
+    // a PBX trusted on its UDP source, or one whose UDP calls will be refused: said at every (re)load
+    for (const w of pbxTrustWarnings(cfg.pbxs)) log.warn({ pbx: w.pbx }, w.msg);
+    return next;
   };
   let routing = buildRouting(initial);
 
@@ -74,7 +85,10 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   // OPTIONS keep-alives (Meta's and the PBX's) are answered 200; drachtio-srf's typings omit options()
   (srf as unknown as { options(cb: (req: unknown, res: { send(s: number): void }) => void): void })
     .options((_req, res) => res.send(200));
-  srf.on('connect', (_err, hostport) => {
+  const fatalListeners: ((fatal: { key: string; message: string }) => void)[] = [];
+  srf.on('connect', (err, hostport) => {
+    // drachtio-srf reports a refused authentication as a 'connect' with an error
+    if (err) return drachtioRefused();
     drachtioUp = true;
     media.setDrachtioHostport(String(hostport));
     log.info({ hostport }, 'connected to drachtio-server');
@@ -99,6 +113,15 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
 
   let http: Server | null = null;
   let stopDrachtio = () => undefined as void;
+  /** a wrong secret stays wrong: say so, stop reconnecting (drachtio-srf would retry every 255 ms) */
+  const drachtioRefused = () => {
+    const where = `${initial.drachtio.host}:${initial.drachtio.port}`;
+    const message = `drachtio-server at ${where} refused the secret: it does not match drachtio-server's --secret`;
+    log.error({ drachtio: where }, `${message}; not reconnecting`);
+    stopDrachtio();
+    try { srf.disconnect(); } catch { /* drachtio-server closed it already */ }
+    for (const l of fatalListeners) l({ key: 'drachtio.secret', message });
+  };
   return {
     registry,
     media,
@@ -133,6 +156,12 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
       }
       routing = buildRouting(cfg);
       log.info({ numbers: cfg.numbers.length, pbxs: cfg.pbxs.length }, 'configuration reloaded');
+    },
+    reopenCdr() {
+      cdrOut.reopen();
+    },
+    onFatal(cb) {
+      fatalListeners.push(cb);
     },
     async stop() {
       stopDrachtio();

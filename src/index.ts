@@ -1,16 +1,25 @@
 import { buildApp } from './app';
-import { ConfigError, loadConfig } from './config/load';
+import { ConfigError, loadConfig, runtimeConfigError } from './config/load';
 import type { GatewayConfig } from './config/types';
 import { createLogger } from './util/logger';
 import { withTimeout } from './util/time';
 
 /** closing connections after the drain; past this the process exits regardless */
 const STOP_TIMEOUT_MS = 5000;
+/** after a bug (uncaught exception, unhandled rejection): time to hang up the calls before exiting */
+const CRASH_TEARDOWN_MS = 2000;
+/** exit codes: 2 a configuration mistake, 70 a bug (EX_SOFTWARE); the supervisor restarts either */
+const EXIT_CONFIG = 2;
+const EXIT_BUG = 70;
 
 /**
  * load config → logger → buildApp() → start.
  * SIGTERM/SIGINT → drain (new calls 503, active ones finish until shutdown.drain_seconds) → exit 0.
- * SIGHUP → reload the config files; a broken one is refused with a log line and the old one stays.
+ * SIGHUP → reopen the CDR file (logrotate), reload the config files: all or nothing, a broken one
+ * is refused with a log line and the running one stays whole.
+ * A bug that escapes (uncaught exception, unhandled rejection) is crash-only: logged as fatal,
+ * the calls are hung up (bounded), the process exits 70 and the supervisor (docker's restart
+ * policy) starts a clean one. A state after an unexpected exception is not trusted to serve on.
  */
 async function main(): Promise<void> {
   const files = (process.env.WA_GW_CONFIG ?? 'config/gateway.yaml').split(',').filter(Boolean);
@@ -20,15 +29,28 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`wa-sip-gateway: invalid configuration: ${err.message}\n`);
-      process.exit(2);
+      process.exit(EXIT_CONFIG);
     }
     throw err;
   }
   const log = createLogger(cfg.log.level);
-  // a bug in one call must not take the others down: log it loudly and keep serving
-  process.on('unhandledRejection', (err) => log.error({ err }, 'bug: unhandled promise rejection'));
-  process.on('uncaughtException', (err) => log.error({ err }, 'bug: uncaught exception'));
   const app = buildApp(cfg, log);
+  let crashing = false;
+  const crash = (what: string, err: unknown) => {
+    log.fatal({ err }, `bug: ${what}; hanging up the calls and exiting (the supervisor restarts the gateway)`);
+    if (crashing) process.exit(EXIT_BUG); // a second one while hanging up: go now
+    crashing = true;
+    const hangUp = Promise.allSettled(app.registry.all().map((c) => c.end('gateway', 'crash')));
+    void withTimeout(hangUp, CRASH_TEARDOWN_MS, undefined).finally(() => process.exit(EXIT_BUG));
+  };
+  process.on('unhandledRejection', (err) => crash('unhandled promise rejection', err));
+  process.on('uncaughtException', (err) => crash('uncaught exception', err));
+  app.onFatal(({ key, message }) => {
+    const err = runtimeConfigError(files, key, message);
+    log.fatal(`invalid configuration: ${err.message}`);
+    process.stderr.write(`wa-sip-gateway: invalid configuration: ${err.message}\n`);
+    void withTimeout(app.stop(), STOP_TIMEOUT_MS, undefined).finally(() => process.exit(EXIT_CONFIG));
+  });
   await app.start();
   log.info({ files, http: app.httpPort() }, 'wa-sip-gateway started');
 
@@ -49,9 +71,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => {
+    app.reopenCdr();
     try {
-      cfg = loadConfig(files, process.env);
-      app.reload(cfg);
+      const next = loadConfig(files, process.env);
+      app.reload(next);
+      cfg = next;
     } catch (err) {
       log.error({ err: err instanceof ConfigError ? err.message : String(err) }, 'reload refused: the running configuration stays');
     }

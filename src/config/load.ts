@@ -53,14 +53,16 @@ function merge(into: Doc, from: Doc): Doc {
   return out;
 }
 
-/** the last file whose document defines `path` (e.g. `numbers[0].pbx`), else the last file */
+/** whether a document sets `path` (e.g. `numbers[0].pbx`) */
+function defines(doc: Doc, path: string): boolean {
+  let node: unknown = doc;
+  for (const p of path.replace(/\[(\d+)\]/g, '.$1').split('.')) node = isMapping(node) || Array.isArray(node) ? (node as Doc)[p] : undefined;
+  return node !== undefined;
+}
+
+/** the last file whose document defines `path`, else the last file */
 function fileDefining(sources: Source[], path: string): string {
-  const parts = path.replace(/\[(\d+)\]/g, '.$1').split('.');
-  for (const { file, doc } of [...sources].reverse()) {
-    let node: unknown = doc;
-    for (const p of parts) node = isMapping(node) || Array.isArray(node) ? (node as Doc)[p] : undefined;
-    if (node !== undefined) return file;
-  }
+  for (const { file, doc } of [...sources].reverse()) if (defines(doc, path)) return file;
   return sources[sources.length - 1]?.file ?? '(config)';
 }
 
@@ -177,6 +179,16 @@ function loadFreeswitch(raw: unknown, i: number, sources: Source[], env: Env): F
   return { ...rest, secret: s };
 }
 
+/** a file the gateway reads later (a CA bundle): readable now, or the start stops here */
+function mustRead(sources: Source[], key: string, file: string): void {
+  if (!file) return;
+  try {
+    readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(fileDefining(sources, key), key, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
 function duplicates(values: string[]): string | undefined {
   return values.find((v, i) => values.indexOf(v) !== i);
 }
@@ -187,6 +199,19 @@ function deepFreeze<T>(o: T): T {
     Object.freeze(o);
   }
   return o;
+}
+
+/**
+ * A mistake only the running gateway can find (drachtio-server refusing the secret), named
+ * like a load error: the file and key that set it (`<key>_env` or `<key>_file` for a secret).
+ */
+export function runtimeConfigError(files: readonly string[], key: string, detail: string): ConfigError {
+  let sources: Source[] = [];
+  try {
+    sources = files.map(readYaml);
+  } catch { /* the file changed since the start: name the last one */ }
+  const set = [`${key}_env`, `${key}_file`, key].find((k) => sources.some((src) => defines(src.doc, k)));
+  return new ConfigError(set ? fileDefining(sources, set) : (files[files.length - 1] ?? '(config)'), set ?? key, detail);
 }
 
 export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
@@ -210,6 +235,8 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
   if (!top.meta.hostname) throw new ConfigError(fileDefining(sources, 'meta'), 'meta.hostname', 'required: the SIP hostname configured at Meta');
 
   const drachtioSecret = secret(sources, env, 'drachtio.secret', top.drachtio.secret_env ?? '', top.drachtio.secret_file ?? '', true);
+  mustRead(sources, 'meta.outbound_tls_ca_file', top.meta.outbound_tls_ca_file);
+  mustRead(sources, 'drachtio.tls_ca_file', top.drachtio.tls_ca_file);
   return deepFreeze({
     log: top.log,
     drachtio: {

@@ -68,6 +68,8 @@ const MISTAKES: Mistake[] = [
   { what: 'nonce_ttl_seconds below 1', edit: (d) => { d.meta.nonce_ttl_seconds = 0; }, expected: 'meta.nonce_ttl_seconds: must be a whole number of 1 or more, got 0', spawn: true },
   { what: 'ring_timeout_seconds below 1', edit: (d) => { d.pbxs[0].ring_timeout_seconds = 0; }, expected: 'pbxs[0].ring_timeout_seconds: must be a whole number of 1 or more, got 0', spawn: true },
   { what: 'a PBX given by hostname with no allow_sources', edit: (d) => { d.pbxs[0].host = 'pbx.example.com'; }, expected: 'pbxs[0].allow_sources: required: host pbx.example.com is a name, not an address', spawn: true },
+  { what: "Meta's CA bundle cannot be read", edit: (d) => { d.meta.outbound_tls_ca_file = missingFile; }, expected: `meta.outbound_tls_ca_file: cannot read ${missingFile} (ENOENT)` },
+  { what: "drachtio-server's CA bundle cannot be read", edit: (d) => { d.drachtio.tls = true; d.drachtio.tls_ca_file = missingFile; }, expected: `drachtio.tls_ca_file: cannot read ${missingFile} (ENOENT)`, spawn: true },
   { what: 'a DTMF payload type FreeSWITCH would never offer', edit: (d) => { d.pbxs[0].dtmf_payload_type = 13; }, expected: 'pbxs[0].dtmf_payload_type: must be a dynamic RTP payload type, 96 to 127, got 13', spawn: true },
 ];
 
