@@ -1,11 +1,10 @@
 import { buildApp } from './app';
 import { ConfigError, loadConfig, runtimeConfigError } from './config/load';
 import type { GatewayConfig } from './config/types';
+import { CALLS_END_MS, STOP_TIMEOUT_MS } from './shutdown-budget';
 import { createLogger } from './util/logger';
 import { withTimeout } from './util/time';
 
-/** closing connections after the drain; past this the process exits regardless */
-const STOP_TIMEOUT_MS = 5000;
 /** after a bug (uncaught exception, unhandled rejection): time to hang up the calls before exiting */
 const CRASH_TEARDOWN_MS = 2000;
 /** exit codes: 2 a configuration mistake, 70 a bug (EX_SOFTWARE); the supervisor restarts either */
@@ -60,7 +59,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal, activeCalls: app.registry.size }, 'shutting down');
     try {
-      await app.drain(cfg.shutdown.drain_seconds * 1000);
+      const drainMs = cfg.shutdown.drain_seconds * 1000;
+      await withTimeout(app.drain(drainMs), drainMs + CALLS_END_MS, undefined);
       await withTimeout(app.stop(), STOP_TIMEOUT_MS, undefined);
       log.info('stopped');
     } catch (err) {

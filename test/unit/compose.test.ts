@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load';
+import { shutdownBudgetMs } from '../../src/shutdown-budget';
 
 /**
  * `docker compose up` cannot run on the test machines (no Docker engine), so the compose
@@ -14,7 +15,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as
   services: Record<string, {
     image?: string; build?: { context: string; dockerfile: string }; network_mode?: string; command?: string[];
     volumes?: string[]; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>;
-    environment?: Record<string, string>; entrypoint?: string[];
+    environment?: Record<string, string>; entrypoint?: string[]; stop_grace_period?: string;
   }>;
 };
 
@@ -55,6 +56,13 @@ describe('docker-compose.yml', () => {
     expect(s.gateway!.depends_on).toEqual({ drachtio: { condition: 'service_healthy' }, freeswitch: { condition: 'service_healthy' } });
   });
 
+  it("gives the gateway's SIGTERM longer than shutdown.drain_seconds plus the teardown before docker kills it", () => {
+    const env = Object.fromEntries(Object.keys(s.gateway!.environment!).map((k) => [k, 'x']));
+    const cfg = loadConfig([join(root, 'config/gateway.yaml')], env);
+    const grace = composeDurationMs(s.gateway!.stop_grace_period ?? '10s'); // docker's default is 10 s
+    expect(grace).toBeGreaterThan(shutdownBudgetMs(cfg.shutdown.drain_seconds));
+  });
+
   it('passes the gateway every secret its mounted config names, and that config loads', () => {
     const env = s.gateway!.environment!;
     expect(env.WA_GW_CONFIG).toBe('/etc/wa-sip-gateway/gateway.yaml');
@@ -65,3 +73,11 @@ describe('docker-compose.yml', () => {
     expect(cfg.http).toEqual({ host: '127.0.0.1', port: 8080 });
   });
 });
+
+/** a compose duration: `330s`, `5m30s`, `1h`, `1.5m`, `500ms` */
+function composeDurationMs(d: string): number {
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001 };
+  const parts = [...d.matchAll(/(\d+(?:\.\d+)?)(ms|us|h|m|s)/g)];
+  if (parts.map((p) => p[0]).join('') !== d) throw new Error(`not a compose duration: ${d}`);
+  return parts.reduce((ms, p) => ms + Number(p[1]) * unit[p[2]!]!, 0);
+}
