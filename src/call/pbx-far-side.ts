@@ -41,7 +41,7 @@ export class PbxFarSide implements FarSide {
 
   /** FreeSWITCH offers the PBX's codecs, over SRTP when the PBX wants it */
   prepareLeg(media: MediaSession, leg: LegOptions): Promise<MediaLeg> {
-    return media.createOffer({ codecs: this.pbx.codecs, srtp: this.pbx.srtp }, leg);
+    return media.createOffer({ codecs: this.pbx.codecs, srtp: this.pbx.srtp, telephoneEventPt: this.pbx.dtmf_payload_type }, leg);
   }
 
   get ringTimeoutMs(): number {

@@ -7,6 +7,7 @@ import { AnsweringLeg } from './answering-leg';
 import type { FsDialogLeg } from './fs-dialog-leg';
 import type { FsMediaServer, FsMrf } from './fsmrf-types';
 import { OriginateRegistry } from './originated-leg';
+import { TelephoneEventCheck } from './telephone-event';
 import type { LegOptions, MediaLeg, MediaService, MediaSession, OfferOptions } from './types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -122,6 +123,7 @@ class FsSession implements MediaSession {
     private readonly profile: string,
     private readonly originate: OriginateRegistry,
     private readonly drachtioSip: () => string,
+    private readonly telephoneEvent: TelephoneEventCheck,
   ) {
     this.server = slot.name;
   }
@@ -135,13 +137,16 @@ class FsSession implements MediaSession {
    * the far side's answer then reaches FreeSWITCH as an answer, in our 200 OK, with no
    * re-INVITE on the set-up path and with FreeSWITCH's SRTP key kept.
    */
-  createOffer(opts: OfferOptions, leg: LegOptions): Promise<MediaLeg> {
-    return this.counted(this.originate.originate(this.ms, this.ms.srf, this.profile, this.drachtioSip(), {
+  async createOffer(opts: OfferOptions, leg: LegOptions): Promise<MediaLeg> {
+    const made = await this.counted(this.originate.originate(this.ms, this.ms.srf, this.profile, this.drachtioSip(), {
       // ^^: switches the list separator, as commas would split the variable list
       absolute_codec_string: `^^:${opts.codecs.join(':')}`,
       rtp_secure_media: opts.srtp ? 'true:AES_CM_128_HMAC_SHA1_80' : 'false',
       ...legVariables(leg),
     }));
+    // the telephone-event payload type comes from the sofia profile (telephone-event.ts)
+    this.telephoneEvent.check(this.server, this.profile, opts.telephoneEventPt, made.localSdp);
+    return made;
   }
 
   /** the server's leg count, from before the leg is asked for until it is gone */
@@ -167,7 +172,10 @@ export class FsMediaService implements MediaService {
 
   private readonly lostListeners: ((server: string) => void)[] = [];
 
+  private readonly telephoneEvent: TelephoneEventCheck;
+
   constructor(srf: Srf, servers: readonly FreeswitchServer[], log: Logger) {
+    this.telephoneEvent = new TelephoneEventCheck(log);
     const mrf = new Mrf(srf);
     this.slots = servers.map((s) => new ServerSlot(s, mrf, log, (name) => this.lostListeners.forEach((l) => l(name))));
   }
@@ -189,7 +197,7 @@ export class FsMediaService implements MediaService {
       if (!s.ms?.connected()) continue;
       if (!best || s.legs < best.legs) best = s;
     }
-    return best?.ms ? new FsSession(best.ms, best, best.conf.profile, this.originate, () => this.drachtioSip) : null;
+    return best?.ms ? new FsSession(best.ms, best, best.conf.profile, this.originate, () => this.drachtioSip, this.telephoneEvent) : null;
   }
 
   claimLeg(legId: string, req: unknown, res: unknown): boolean {

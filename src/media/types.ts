@@ -35,6 +35,8 @@ export interface OfferOptions {
   codecs: readonly string[];
   /** SDES-SRTP (AES_CM_128_HMAC_SHA1_80) */
   srtp: boolean;
+  /** RFC 4733 payload type the far side's config asks for; the offer is checked against it */
+  telephoneEventPt?: number;
 }
 
 export interface MediaSession {
