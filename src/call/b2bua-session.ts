@@ -3,8 +3,8 @@ import { hangUpQuietly, isDialogUp, isSipError, type SrfDialog, type SrfRequest,
 import { CallSession, type CallFacts, type SessionDeps } from './call-session';
 import { CallState } from './call-state';
 import type { FinalResponse } from './failure-map';
-import { answerWithDirection, offerDirection } from '../sdp/direction';
 import { parseDtmfInfo } from './dtmf-info';
+import { handleRenegotiation } from './renegotiation';
 import type { FarSide } from './far-side';
 
 /** The INVITE being answered: Meta's (user-initiated) or the PBX's (business-initiated). */
@@ -34,6 +34,11 @@ export class B2buaSession extends CallSession {
   private ringTimedOut = false;
   private sentRinging = false;
   private callerCancelled = false;
+  /** the FreeSWITCH leg facing Meta (DTMF from the PBX's INFO goes out there) */
+  private metaLeg: MediaLeg | null = null;
+  /** settles when set-up is over: the legs bridged and the caller answered, or the set-up failed */
+  private readonly setUpDone = deferred();
+
 
   constructor(deps: SessionDeps, private readonly caller: CallingSide, private readonly far: FarSide, facts: CallFacts, logBindings: Record<string, unknown>) {
     super(deps, facts, logBindings);
@@ -43,6 +48,8 @@ export class B2buaSession extends CallSession {
       this.setFinalStatus(487);
       void this.end(caller.side, 'cancel');
     });
+    // whatever waits for the set-up (a re-INVITE, INFO digits) is released when the call ends first
+    this.onEnd(() => this.setUpDone.reject(new Error('the call ended during set-up')));
     // ended from outside while still being set up (drain deadline, a media server or
     // drachtio-server lost): the caller's INVITE still gets its final response
     this.onEnd(() => {
@@ -64,6 +71,7 @@ export class B2buaSession extends CallSession {
         this.adopt(this.far.prepareLeg(media, this.legOptions(this.far.side)).then((l) => { mark('offering leg'); return l; }), this.far.side),
       ]);
       if (!aLeg || !bLeg) return;
+      this.metaLeg = this.caller.side === 'meta' ? aLeg : bLeg;
       mark('legs');
       const dialog = await this.dialFar(bLeg);
       if (!dialog) return;
@@ -78,8 +86,9 @@ export class B2buaSession extends CallSession {
       const failed = await bridged;
       if (failed) throw failed;
       mark('bridged');
-      this.relayInfoDtmf(this.caller.side === 'pbx' ? bLeg : aLeg);
+      this.setUpDone.resolve();
     } catch (err) {
+      this.setUpDone.reject(err as Error);
       // FreeSWITCH refusing the caller's offer is an SDP problem (488); anything else is ours (503)
       this.failCaller(isSipError(err) && err.status === 488 ? OFFER_REFUSED : MEDIA_FAILED, `media-error: ${(err as Error).message}`, 'gateway');
     }
@@ -90,8 +99,9 @@ export class B2buaSession extends CallSession {
     if (this.sm.ending) return null;
     this.ringTimer = setTimeout(() => this.onRingTimeout(), this.far.ringTimeoutMs);
     this.onEnd(() => this.clearRingTimers());
+    const offer = this.far.shapeOffer(bLeg.localSdp);
     try {
-      const dialog = await this.far.dial(this.far.shapeOffer(bLeg.localSdp), {
+      const dialog = await this.far.dial(offer, {
         signal: this.signal,
         onRequest: (sent) => {
           this.outgoing.sent(sent);
@@ -113,7 +123,7 @@ export class B2buaSession extends CallSession {
         return null;
       }
       this.watchDialog(dialog, this.far.side);
-      this.handleReinvites(dialog, this.far.side, bLeg);
+      this.handleReinvites(dialog, this.far.side, bLeg, offer);
       return dialog;
     } catch (err) {
       this.outgoing.done();
@@ -125,6 +135,9 @@ export class B2buaSession extends CallSession {
       } else {
         const out = this.far.mapFailure(err);
         if (out.warning) this.facts.metaWarning = out.warning;
+        // refused by ourselves before anything was sent (Meta's certificate failed the check)
+        const detail = (err as { detail?: string }).detail;
+        if (detail) this.log.warn({ cause: out.cause, detail }, 'call refused before it reached the far side');
         this.failCaller(out, out.cause, this.far.side, out.headers);
       }
       return null;
@@ -142,7 +155,6 @@ export class B2buaSession extends CallSession {
   }
 
   private onFarProvisional(status: number): void {
-    this.outgoing.onProvisional();
     if (this.sentRinging || this.sm.ending || this.ringTimedOut || status < 180) return;
     this.sentRinging = true;
     this.sm.to(CallState.Ringing);
@@ -152,19 +164,13 @@ export class B2buaSession extends CallSession {
   /**
    * Nobody answered in time: CANCEL the far side's INVITE and give the caller the no-answer
    * response once its 487 comes; at the latest CANCEL_GRACE_MS later (a far side that died
-   * after its 180 never answers the CANCEL). Without a provisional there is nothing to
-   * CANCEL yet: the caller gets the no-answer response now.
+   * after its 180 never answers the CANCEL).
    */
   private onRingTimeout(): void {
     this.ringTimedOut = true;
     this.log.info({ ms: this.far.ringTimeoutMs, far: this.far.side }, 'no answer in time: cancelling');
-    const noAnswer = () => this.failCaller(this.far.noAnswer, `${this.far.side}-no-answer`, this.far.side);
-    if (!this.outgoing.hadProvisional) {
-      noAnswer();
-      return;
-    }
     void this.outgoing.abandon();
-    this.cancelGrace = setTimeout(noAnswer, CANCEL_GRACE_MS);
+    this.cancelGrace = setTimeout(() => this.failCaller(this.far.noAnswer, `${this.far.side}-no-answer`, this.far.side), CANCEL_GRACE_MS);
   }
 
   private async answerCaller(aLeg: MediaLeg): Promise<void> {
@@ -177,7 +183,7 @@ export class B2buaSession extends CallSession {
       this.markAnswered();
       this.watchDialog(dialog, this.caller.side);
       if (this.sm.ending) return; // the caller's BYE was already in
-      this.handleReinvites(dialog, this.caller.side, aLeg);
+      this.handleReinvites(dialog, this.caller.side, aLeg, aLeg.localSdp);
       this.awaitAck(dialog);
     } catch (err) {
       if (!this.sm.ending) void this.end(this.caller.side, `answer-failed: ${(err as Error).message}`);
@@ -199,42 +205,37 @@ export class B2buaSession extends CallSession {
     this.onEnd(() => clearTimeout(timer));
   }
 
-  /**
-   * In-dialog re-INVITEs and UPDATEs. The PBX's (hold, resume, refresh, new address) are answered from
-   * FreeSWITCH and never reach Meta (SPEC M8, P4). Meta should never send one; if it does,
-   * it gets our SDP as it was.
-   */
-  private handleReinvites(dialog: SrfDialog, side: 'meta' | 'pbx', leg: MediaLeg): void {
-    const renegotiate = (req: SrfRequest, res: SrfResponse) => {
-      void (async () => {
-        if (side === 'meta') {
-          this.log.warn('unexpected re-INVITE from Meta: answering with the current SDP');
-          res.send(200, { body: leg.localSdp });
-          return;
-        }
-        try {
-          const offer = req.body?.trim() ? req.body : null;
-          if (offer) await leg.setRemoteSdp(offer);
-          this.log.info({ direction: offer ? offerDirection(offer) : 'refresh' }, 'PBX re-INVITE answered from FreeSWITCH');
-          res.send(200, { body: offer ? answerWithDirection(leg.localSdp, offer) : leg.localSdp });
-        } catch (err) {
-          this.log.warn({ err: (err as Error).message }, 'PBX re-INVITE refused by the media server');
-          res.send(488);
-        }
-      })();
-    };
-    // re-INVITE and UPDATE (RFC 3311) are handled alike
-    dialog.on('modify', renegotiate);
-    dialog.on('update', renegotiate);
+  /** re-INVITEs and UPDATEs on an established dialog (renegotiation.ts) */
+  private handleReinvites(dialog: SrfDialog, side: 'meta' | 'pbx', leg: MediaLeg, firstSdp: string): void {
+    handleRenegotiation(dialog, { side, leg, firstSdp, setUp: this.setUpDone.promise, isEnding: () => this.sm.ending, log: this.log });
   }
 
-  /** SIP INFO digits from the PBX go to Meta as RFC 4733 events on the Meta leg */
-  private relayInfoDtmf(metaLeg: MediaLeg): void {
-    this.dialogs.pbx?.on('info', (req: SrfRequest, res: SrfResponse) => {
+  /** a PBX dialog's INFO digits go to Meta */
+  protected override watchDialog(dialog: SrfDialog, side: 'meta' | 'pbx'): void {
+    super.watchDialog(dialog, side);
+    if (side !== 'pbx') return;
+    this.relayInfoDtmf(dialog);
+  }
+
+  /**
+   * SIP INFO digits from the PBX go to Meta as RFC 4733 events on the Meta leg. Digits that
+   * come before the legs are bridged are answered and relayed once they are; if the set-up
+   * fails instead they get 481 (the call is gone), never a 200 and then nothing.
+   */
+  private relayInfoDtmf(dialog: SrfDialog): void {
+    dialog.on('info', (req: SrfRequest, res: SrfResponse) => {
       const d = parseDtmfInfo(req.get('Content-Type'), req.body);
-      res.send(d ? 200 : 415);
-      if (!d) return;
-      metaLeg.sendDtmf(d.digit, d.durationMs).catch((err: Error) => this.log.warn({ err: err.message }, 'DTMF relay failed'));
+      if (!d) {
+        res.send(415);
+        return;
+      }
+      this.setUpDone.promise.then(
+        () => {
+          res.send(200);
+          this.metaLeg?.sendDtmf(d.digit, d.durationMs).catch((err: Error) => this.log.warn({ err: err.message }, 'DTMF relay failed'));
+        },
+        () => res.send(481, 'Call Does Not Exist'),
+      );
     });
   }
 
@@ -245,4 +246,12 @@ export class B2buaSession extends CallSession {
     this.setFinalStatus(resp.status);
     void this.end(by, cause);
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Error): void } {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => undefined); // nobody may be waiting
+  return { promise, resolve, reject };
 }

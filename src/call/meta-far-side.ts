@@ -2,16 +2,20 @@ import { answerChallenge } from '../auth/digest-client';
 import type { MetaConfig } from '../config/types';
 import type { LegOptions, MediaLeg, MediaSession } from '../media/types';
 import { shapeOfferForMeta } from '../sdp/meta-offer-out';
+import type { PinnedAddress } from '../sip/meta-tls';
 import type { OutboundCall } from '../sip/pbx-admission';
 import { isSipError, type SipErrorLike, type SipSignaling, type SrfDialog, type SrfRequest } from '../sip/srf-types';
-import { bareHost, uriHostPort } from '../util/sip-uri';
+import { uriHostPort } from '../util/sip-uri';
 import { mapMetaFailureToPbx, META_NO_ANSWER } from './failure-map';
 import type { DialEvents, FailureOutcome, FarSide } from './far-side';
 
-/** the check of Meta's certificate before an INVITE leaves (src/sip/meta-tls.ts) */
+/** the address Meta's certificate was verified at, where the INVITE then goes (src/sip/meta-tls.ts) */
 export interface MetaTlsCheck {
-  verify(): Promise<void>;
+  pin(): Promise<PinnedAddress>;
 }
+
+/** the CDR cause of a call refused because Meta's certificate failed the check */
+export const META_TLS_FAILED = 'meta-tls-failed';
 
 function sipError(status: number, reason: string): SipErrorLike {
   return Object.assign(new Error(`${status} ${reason}`), { name: 'SipError', status, reason });
@@ -51,14 +55,16 @@ export class MetaFarSide implements FarSide {
   }
 
   async dial(localSdp: string, events: DialEvents): Promise<SrfDialog> {
+    let pinned: PinnedAddress;
     try {
-      await this.tls.verify();
+      pinned = await this.tls.pin();
     } catch (err) {
-      throw sipError(503, (err as Error).message);
+      throw Object.assign(sipError(503, 'Service Unavailable'), { gatewayCause: META_TLS_FAILED, detail: (err as Error).message });
     }
     if (events.signal.aborted) throw ABANDONED();
     const uri = `sip:${this.call.dialed}@${this.meta.outbound_domain};transport=tls`;
-    const proxy = `sip:${uriHostPort(this.meta.outbound_host, this.meta.outbound_port)};transport=tls`;
+    // exactly the address whose certificate was just verified, for both INVITEs
+    const proxy = `sip:${uriHostPort(pinned.address, pinned.port)};transport=tls`;
     const from = `<sip:${this.call.business.number}@${this.meta.hostname}>`;
     let sent: SrfRequest | null = null;
     const callbacks = {
@@ -81,9 +87,8 @@ export class MetaFarSide implements FarSide {
       // the caller hung up while the challenge was on its way: the WhatsApp user's phone must not ring
       if (events.signal.aborted) throw ABANDONED();
       const seq = Number(first.get('CSeq').split(' ')[0]) + 1;
-      const pinned = `sip:${uriHostPort(bareHost(err.res.source_address), err.res.source_port)};transport=tls`;
       return await this.sip.createUAC(uri, {
-        proxy: pinned,
+        proxy,
         localSdp,
         headers: { From: first.get('From'), To: first.get('To'), 'Call-ID': first.get('Call-ID'), CSeq: `${seq} INVITE`, [answer.header]: answer.value },
       }, callbacks);
@@ -93,9 +98,10 @@ export class MetaFarSide implements FarSide {
   mapFailure(err: SipErrorLike): FailureOutcome {
     const warning = err.res?.get('Warning');
     const resp = mapMetaFailureToPbx(err.status, err.reason);
+    const gatewayCause = (err as { gatewayCause?: string }).gatewayCause;
     return {
       ...resp,
-      cause: `meta-${err.status}`,
+      cause: gatewayCause ?? `meta-${err.status}`,
       ...(warning ? { warning, headers: { Warning: warning } } : {}),
     };
   }

@@ -1,29 +1,23 @@
 import type { SrfRequest } from '../sip/srf-types';
 
 /**
- * The INVITE a call has out toward the far side, and its CANCEL (RFC 3261 §9.1): a CANCEL
- * goes out only once a provisional response has arrived. Abandoned before that, the CANCEL
- * waits for the first provisional; a final response that comes instead ends the INVITE
- * (drachtio-server ACKs a non-2xx itself; the session BYEs a 2xx).
+ * The INVITE a call has out toward the far side, and its CANCEL. The CANCEL is handed to
+ * drachtio-server as soon as the call is abandoned; its SIP stack (sofia-sip nta) keeps it
+ * back until a provisional response has arrived (RFC 3261 §9.1), including the 100 Trying
+ * it does not pass up to us, and drops it when a final response comes first (a non-2xx it
+ * ACKs itself; the session BYEs a 2xx). Abandoned before the INVITE is even out, the
+ * CANCEL follows it as soon as it is.
  */
 export class OutgoingInvite {
   private req: SrfRequest | null = null;
-  private provisional = false;
   private abandoned = false;
   private cancelSent: Promise<void> | null = null;
 
   /** the INVITE as sent (a retry with credentials replaces the first one) */
   sent(req: SrfRequest): void {
     this.req = req;
-    this.provisional = false;
     this.cancelSent = null;
-    if (this.abandoned) this.maybeCancel();
-  }
-
-  /** a provisional response to the INVITE out now */
-  onProvisional(): void {
-    this.provisional = true;
-    if (this.abandoned) this.maybeCancel();
+    if (this.abandoned) void this.cancel();
   }
 
   /** the INVITE has its final response: nothing to CANCEL any more */
@@ -31,28 +25,15 @@ export class OutgoingInvite {
     this.req = null;
   }
 
-  /** true once the CANCEL went out for the INVITE out now */
-  get cancelled(): boolean {
-    return this.cancelSent !== null;
-  }
-
-  /** whether a provisional response has come for the INVITE out now */
-  get hadProvisional(): boolean {
-    return this.provisional;
-  }
-
-  /**
-   * CANCEL the INVITE now if a provisional has come, else as soon as one does. Resolves once
-   * a CANCEL that went out is answered (or at once when it has to wait).
-   */
+  /** CANCEL the INVITE out now (or the next one sent); resolves once drachtio-server has taken it */
   abandon(): Promise<void> {
     this.abandoned = true;
-    return this.maybeCancel() ?? Promise.resolve();
+    return this.cancel();
   }
 
-  private maybeCancel(): Promise<void> | null {
+  private cancel(): Promise<void> {
     const req = this.req;
-    if (!req || !this.provisional) return null;
+    if (!req) return Promise.resolve();
     this.cancelSent ??= new Promise((resolve) => {
       try {
         req.cancel(() => resolve());

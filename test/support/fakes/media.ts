@@ -39,7 +39,11 @@ export class FakeLeg implements MediaLeg {
     return Promise.resolve();
   }
 
+  /** while set, bridge() waits for it (FreeSWITCH still bridging) */
+  bridgeGate: Promise<void> | null = null;
+
   async bridge(other: MediaLeg): Promise<void> {
+    if (this.bridgeGate) await this.bridgeGate;
     this.bridgedTo = other.id;
     if (other instanceof FakeLeg) other.bridgedTo = this.id;
   }

@@ -15,8 +15,15 @@ function lookup(headers: Record<string, string>, name: string): string | undefin
 export class FakeRequest implements SrfRequest {
   readonly headers: Record<string, string>;
   body: string;
-  /** CANCELs we sent for this request (an INVITE of ours) */
+  /**
+   * CANCELs on the wire for this request (an INVITE of ours). Like drachtio-server's SIP stack
+   * (sofia-sip nta), a CANCEL asked for before any provisional waits for one (RFC 3261 §9.1)
+   * and is dropped when a final response comes first.
+   */
   cancels = 0;
+  cancelAsked = false;
+  private provisionalSeen = false;
+  private finalSeen = false;
   private readonly emitter = new EventEmitter();
 
   constructor(
@@ -48,8 +55,22 @@ export class FakeRequest implements SrfRequest {
   }
 
   cancel(cb: (err: unknown, cancel: unknown) => void): void {
-    this.cancels++;
+    if (!this.cancelAsked && !this.finalSeen) {
+      this.cancelAsked = true;
+      if (this.provisionalSeen) this.cancels++;
+    }
     cb(null, {});
+  }
+
+  /** the stack saw a provisional (100 included, which drachtio-server does not pass up) */
+  stackProvisional(): void {
+    if (this.finalSeen) return;
+    if (this.cancelAsked && !this.provisionalSeen) this.cancels++;
+    this.provisionalSeen = true;
+  }
+
+  stackFinal(): void {
+    this.finalSeen = true;
   }
 
   /** our response to this (incoming) request, for what drachtio-server answers by itself */
@@ -224,18 +245,22 @@ export class FakeUac {
     this.callbacks?.cbRequest?.(null, this.request);
   }
 
+  /** a provisional from the far end; drachtio-server keeps a 100 Trying to itself */
   provisional(status: number): void {
-    this.callbacks?.cbProvisional?.(new FakeIncomingResponse(status, status === 100 ? 'Trying' : 'Ringing'));
+    this.request.stackProvisional();
+    if (status > 100) this.callbacks?.cbProvisional?.(new FakeIncomingResponse(status, 'Ringing'));
   }
 
   fail(status: number, reason: string, headers: Record<string, string> = {}): void {
     this.done = true;
+    this.request.stackFinal();
     this.settle.reject(sipError(status, reason, headers));
   }
 
   /** a 2xx: the dialog, with the far end's SDP */
   answer(sdp = FAR_SDP): FakeDialog {
     this.done = true;
+    this.request.stackFinal();
     const d = new FakeDialog({ callId: this.request.get('Call-ID'), localTag: 'l', remoteTag: 'r' }, this.opts.localSdp ?? '', sdp);
     this.settle.resolve(d);
     return d;

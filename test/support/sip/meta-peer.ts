@@ -121,6 +121,12 @@ export class MetaPeer extends SipPeer {
     ]);
   }
 
+  /** a 407 with several Proxy-Authenticate headers, in this order (Meta has sent SHA-256, then MD5) */
+  challengeMany(inv: Received, challenges: { nonce: string; algorithm: string }[]): void {
+    this.reject(inv, 407, 'Proxy Authentication Required', challenges.map((c): [string, string] =>
+      ['Proxy-Authenticate', `Digest realm="wa.meta.vc",nonce="${c.nonce}",opaque="440badfc05072367",algorithm=${c.algorithm},qop="auth"`]));
+  }
+
   /** Meta's Contact on its answers */
   contact(user: string): string {
     return `<sip:${user}@wa.meta.vc;transport=tls;ob;X-FB-Sip-Smc-Tier=collaboration.sip_gateway.sip.prod>;isfocus`;

@@ -33,6 +33,8 @@ export abstract class SipPeer {
   private waiters: { pred: Pred; resolve: (r: Received) => void }[] = [];
   /** answer BYE, CANCEL (and 487 the INVITE) and OPTIONS by ourselves */
   autoAnswer = true;
+  /** with autoAnswer, answer each INVITE 100 Trying at once (off: a peer that is slow to respond at all) */
+  sendTrying = true;
   /** keep every message in `received` (a load run turns this off and uses onMessage) */
   keepHistory = true;
   /** called for every message received */
@@ -57,7 +59,7 @@ export abstract class SipPeer {
   private autoRespond(r: Received): void {
     const m = r.msg.method;
     if (m === 'BYE' || m === 'OPTIONS') r.reply(responseTo(r.msg, 200, 'OK'));
-    if (m === 'INVITE') r.reply(responseTo(r.msg, 100, 'Trying'));
+    if (m === 'INVITE' && this.sendTrying) r.reply(responseTo(r.msg, 100, 'Trying'));
     if (m === 'CANCEL') {
       r.reply(responseTo(r.msg, 200, 'OK'));
       const callId = header(r.msg, 'Call-ID');

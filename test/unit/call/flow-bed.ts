@@ -71,7 +71,7 @@ export function outboundCall(o: { holdLegs?: boolean; tls?: MetaTlsCheck } = {})
   const res = new FakeResponse();
   req.response = res;
   const bed = { tlsChecks: 0 } as FlowBed;
-  const tls: MetaTlsCheck = o.tls ?? { verify: async () => { bed.tlsChecks++; } };
+  const tls: MetaTlsCheck = o.tls ?? { pin: async () => { bed.tlsChecks++; return { address: '157.240.0.10', port: 5061 }; } };
   const far = new MetaFarSide(sip, metaConfig(), { pbx: pbxTarget({ ring_timeout_seconds: 10 }), dialed: '+441234567890', business: BUSINESS }, tls);
   const session = new B2buaSession(deps(sip, registry, cdrs), { side: 'pbx', req, res }, far, FACTS('business-initiated'), {});
   const running = session.run(media);

@@ -41,7 +41,7 @@ describe("the agent hangs up while Meta's 407 is on its way", () => {
 
   it('while the Meta TLS check is under way: no INVITE at all', async () => {
     let pass!: () => void;
-    const bed = outboundCall({ tls: { verify: () => new Promise<void>((r) => { pass = r; }) } });
+    const bed = outboundCall({ tls: { pin: () => new Promise((r) => { pass = () => r({ address: '157.240.0.10', port: 5061 }); }) } });
     await settle();
     bed.caller.req.emitCancel();
     await settle();
