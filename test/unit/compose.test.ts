@@ -25,9 +25,21 @@ describe('docker-compose.yml', () => {
   it('runs drachtio-server, FreeSWITCH and the gateway on the host network', () => {
     expect(Object.keys(s).sort()).toEqual(['drachtio', 'freeswitch', 'gateway']);
     expect(s.drachtio!.image).toMatch(/drachtio\/drachtio-server/);
-    expect(s.freeswitch!.image).toMatch(/freeswitch/);
+    expect(s.freeswitch!.image).toMatch(/FREESWITCH_IMAGE/);
     for (const svc of Object.values(s)) expect(svc.network_mode).toBe('host');
     expect(existsSync(join(root, s.gateway!.build!.dockerfile))).toBe(true);
+  });
+
+  it('pins the images to the versions the tests run, as the README lists them; none is "latest"', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const drachtio = /^\$\{DRACHTIO_IMAGE:-(drachtio\/drachtio-server:(\d+\.\d+\.\d+))\}$/.exec(s.drachtio!.image!);
+    expect(drachtio, s.drachtio!.image).not.toBeNull();
+    expect(readme).toContain(`\`${drachtio![1]}\``);
+    expect(readme).toContain(`drachtio-server v${drachtio![2]}`);
+    // no default for FreeSWITCH: compose stops with this message until .env names the image
+    expect(s.freeswitch!.image).toMatch(/^\$\{FREESWITCH_IMAGE:\?.*1\.10\.12.*\}$/);
+    expect(readme).toContain('FreeSWITCH 1.10.12');
+    for (const svc of Object.values(s)) expect(svc.image ?? '').not.toMatch(/:latest\b/);
   });
 
   it("listens for Meta on TLS 5061 and for the PBX on 5060, with the TLS files mounted", () => {

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createCdrSink, type CdrRecord } from '../../../src/cdr/cdr';
 import type { Logger } from '../../../src/util/logger';
 
@@ -29,7 +29,9 @@ function ids(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as CdrRecord).meta_call_id ?? '');
 }
 
-const dir = () => mkdtempSync(join(tmpdir(), 'wa-gw-cdr-'));
+const dirs: string[] = [];
+const dir = () => { const d = mkdtempSync(join(tmpdir(), 'wa-gw-cdr-')); dirs.push(d); return d; };
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 const hasDevFull = existsSync('/dev/full');
 
 describe('CDR file', () => {
