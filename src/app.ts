@@ -12,6 +12,7 @@ import { InviteRouter, type Routing } from './sip/invite-router';
 import { CallLimits } from './sip/limits';
 import { connectDrachtio } from './sip/drachtio-connect';
 import { MetaAdmission } from './sip/meta-admission';
+import { MetaContact } from './sip/meta-contact';
 import { MetaTlsVerifier } from './sip/meta-tls';
 import { PbxAdmission } from './sip/pbx-admission';
 import { pbxTrustWarnings } from './sip/pbx-trust';
@@ -74,7 +75,9 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   };
   let routing = buildRouting(initial);
 
+  const metaContact = new MetaContact();
   const router = new InviteRouter({
+    metaContact,
     routing: () => routing,
     media,
     draining: () => draining,
@@ -91,6 +94,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     if (err) return drachtioRefused();
     drachtioUp = true;
     media.setDrachtioHostport(String(hostport));
+    metaContact.setHostports(String(hostport));
     log.info({ hostport }, 'connected to drachtio-server');
   });
   // drachtio-srf reports a lost connection as 'close' and reconnects on its own

@@ -9,6 +9,7 @@ import { REJECTIONS, reject, type Rejection, type RejectionCode } from './errors
 import type { CallLimits } from './limits';
 import { inviteView, type InviteView } from './invite-view';
 import type { InboundCall, MetaAdmission } from './meta-admission';
+import { answeringMeta, callingMeta, type MetaContact } from './meta-contact';
 import type { MetaTlsVerifier } from './meta-tls';
 import type { OutboundCall, PbxAdmission } from './pbx-admission';
 import type { SrfRequest, SrfResponse } from './srf-types';
@@ -28,6 +29,8 @@ export interface InviteRouterDeps {
   media: MediaService;
   draining: () => boolean;
   onRejected: (code: RejectionCode, status: number) => void;
+  /** our Contact toward Meta */
+  metaContact: MetaContact;
   log: Logger;
 }
 
@@ -100,7 +103,9 @@ export class InviteRouter {
       metaCallDuration: null, metaWarning: null,
     };
     const far = new PbxFarSide(r.session.sip, call, r.meta.hostname);
-    const session = new B2buaSession(r.session, { side: 'meta', req, res }, far, facts, {
+    // our 200 OK to Meta carries a sip: Contact (meta-contact.ts)
+    const deps = { ...r.session, sip: answeringMeta(r.session.sip, this.deps.metaContact, req) };
+    const session = new B2buaSession(deps, { side: 'meta', req, res }, far, facts, {
       metaCallId: view.callId, wacid: call.wacid, business: call.business.number,
     });
     void session.run(media);
@@ -113,7 +118,7 @@ export class InviteRouter {
       pbx: call.pbx.name, pbxDestination: '', metaCallId: null, pbxCallId: view.callId, mediaServer: null,
       metaCallDuration: null, metaWarning: null,
     };
-    const far = new MetaFarSide(r.session.sip, r.meta, call, r.metaTls);
+    const far = new MetaFarSide(callingMeta(r.session.sip, this.deps.metaContact), r.meta, call, r.metaTls);
     const session = new B2buaSession(r.session, { side: 'pbx', req, res }, far, facts, {
       pbxCallId: view.callId, business: call.business.number, dialed: call.dialed,
     });
