@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtpPeer } from '../support/media/rtp-peer';
@@ -39,6 +39,7 @@ describe.skipIf(!testBed)('operating the gateway', () => {
   beforeAll(async () => {
     fs = await startFreeswitch(bins.freeswitch!, bed.freeswitch, 'freeswitch-spare');
     drachtio = await startDrachtio(bins.drachtio!, testBed!.certs.gateway, bed.drachtio, 'drachtio-spare');
+    mkdirSync(join(RUN_DIR, 'gateway'), { recursive: true }); // this file may run first (a fresh clone in CI)
     writeFileSync(configFile, yaml());
     writeFileSync(cdrFile, '');
     gw = GatewayProcess.start(configFile, TEST_ENV, HTTP_PORT, 'gateway-operations');
