@@ -6,6 +6,7 @@ import type { FinalResponse } from './failure-map';
 import { parseDtmfInfo } from './dtmf-info';
 import { handleRenegotiation } from './renegotiation';
 import type { FarSide } from './far-side';
+import { BlindTransfer, type TransferPlan } from './blind-transfer';
 
 /** The INVITE being answered: Meta's (user-initiated) or the PBX's (business-initiated). */
 export interface CallingSide {
@@ -39,9 +40,12 @@ export class B2buaSession extends CallSession {
   /** settles when set-up is over: the legs bridged and the caller answered, or the set-up failed */
   private readonly setUpDone = deferred();
 
+  /** REFERs from the PBX: blind transfers carried out here, or declined without a plan */
+  private readonly transfer: BlindTransfer;
 
-  constructor(deps: SessionDeps, private readonly caller: CallingSide, private readonly far: FarSide, facts: CallFacts, logBindings: Record<string, unknown>) {
+  constructor(deps: SessionDeps, private readonly caller: CallingSide, private readonly far: FarSide, facts: CallFacts, logBindings: Record<string, unknown>, transfers: TransferPlan | null = null) {
     super(deps, facts, logBindings);
+    this.transfer = new BlindTransfer(transfers, this.transferHost());
     caller.req.on('cancel', () => {
       // drachtio-server answers the INVITE 487 itself
       this.callerCancelled = true;
@@ -87,6 +91,7 @@ export class B2buaSession extends CallSession {
       if (failed) throw failed;
       mark('bridged');
       this.setUpDone.resolve();
+      this.acceptTransfers(media, aLeg, bLeg);
     } catch (err) {
       this.setUpDone.reject(err as Error);
       // FreeSWITCH refusing the caller's offer is an SDP problem (488); anything else is ours (503)
@@ -210,11 +215,20 @@ export class B2buaSession extends CallSession {
     handleRenegotiation(dialog, { side, leg, firstSdp, setUp: this.setUpDone.promise, isEnding: () => this.sm.ending, log: this.log });
   }
 
-  /** a PBX dialog's INFO digits go to Meta */
+  /** a PBX dialog's REFERs go to the transfer (one before the bridge waits for it), its INFO digits to Meta */
   protected override watchDialog(dialog: SrfDialog, side: 'meta' | 'pbx'): void {
     super.watchDialog(dialog, side);
     if (side !== 'pbx') return;
+    this.transfer.watch(dialog);
     this.relayInfoDtmf(dialog);
+  }
+
+  /** answered and bridged: a REFER is carried out from now on; the target's dialog gets the same in-dialog handling */
+  private acceptTransfers(media: MediaSession, aLeg: MediaLeg, bLeg: MediaLeg): void {
+    const [meta, pbx] = this.caller.side === 'meta' ? [aLeg, bLeg] : [bLeg, aLeg];
+    const dialog = this.dialogs.pbx;
+    if (!dialog || this.sm.ending) return;
+    this.transfer.connected(media, { meta, pbx }, dialog, (d, leg) => this.handleReinvites(d, 'pbx', leg, leg.localSdp));
   }
 
   /**

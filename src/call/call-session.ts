@@ -6,6 +6,7 @@ import { isDialogUp, type SipSignaling, type SrfDialog, type SrfRequest } from '
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/time';
 import { CallState, StateMachine } from './call-state';
+import type { TransferHost } from './blind-transfer';
 import { OutgoingInvite } from './outgoing-invite';
 import { reasonHeader } from './reason-header';
 import type { CallRegistry } from './registry';
@@ -96,8 +97,17 @@ export abstract class CallSession {
       return null;
     }
     this.legs.push(l);
-    l.onGone((cause) => this.legGone(side, cause));
+    this.watchLeg(l, side);
     return l;
+  }
+
+  /** FreeSWITCH ending a leg of the call ends the call (not a leg a transfer has replaced; see transferHost) */
+  private watchLeg(l: MediaLeg, side: 'meta' | 'pbx'): void {
+    l.onGone((cause) => {
+      if (!this.legs.includes(l)) return;
+      if (side === 'pbx' && this.pbxHold) this.pbxHold.legGone = cause;
+      else this.legGone(side, cause);
+    });
   }
 
   /**
@@ -134,11 +144,53 @@ export abstract class CallSession {
     }
     this.dialogs[side] = dialog;
     dialog.on('destroy', (bye: SrfRequest) => {
+      if (this.dialogs[side] && this.dialogs[side] !== dialog) return; // a dialog a transfer has replaced
       this.dialogs[side] = null;
+      if (side === 'pbx' && this.pbxHold) {
+        this.pbxHold.bye = true;
+        return;
+      }
       const d = side === 'meta' ? Number(bye?.get?.('x-wa-meta-call-duration') ?? NaN) : NaN;
       if (Number.isFinite(d) && d >= 0) this.facts.metaCallDuration = d;
       void this.end(side, 'bye');
     });
+  }
+
+  /** a blind transfer ringing its target: the PBX side's BYE and leg end wait for the outcome */
+  private pbxHold: { bye: boolean; legGone: string | null } | null = null;
+
+  /**
+   * What a blind transfer (blind-transfer.ts) may do to this call: hold the PBX side while the
+   * target rings (on failure the held BYE or leg end then ends the call), and put the target's
+   * dialog and leg in place of the PBX side's.
+   */
+  protected transferHost(): TransferHost {
+    return {
+      log: this.log,
+      legOptions: this.legOptions('pbx'),
+      ending: () => this.sm.ending,
+      onEnd: (fn) => this.onEnd(fn),
+      holdPbx: () => {
+        const hold = { bye: false, legGone: null as string | null };
+        this.pbxHold = hold;
+        return () => {
+          if (this.pbxHold !== hold) return; // replaced (or held anew)
+          this.pbxHold = null;
+          if (hold.bye) void this.end('pbx', 'bye');
+          else if (hold.legGone) this.legGone('pbx', hold.legGone);
+        };
+      },
+      replacePbx: (oldLeg, next) => {
+        this.pbxHold = null;
+        const i = this.legs.indexOf(oldLeg);
+        if (i >= 0) this.legs.splice(i, 1);
+        this.legs.push(next.leg);
+        this.watchLeg(next.leg, 'pbx');
+        this.dialogs.pbx = null;
+        this.watchDialog(next.dialog, 'pbx');
+      },
+      fail: (cause) => void this.end('gateway', cause),
+    };
   }
 
   private readonly endHooks: (() => void)[] = [];

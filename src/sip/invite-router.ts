@@ -2,6 +2,7 @@ import { B2buaSession } from '../call/b2bua-session';
 import type { CallFacts, SessionDeps } from '../call/call-session';
 import { MetaFarSide } from '../call/meta-far-side';
 import { PbxFarSide } from '../call/pbx-far-side';
+import { agentCallTransfers, userCallTransfers } from '../call/transfer-plan';
 import type { MetaConfig } from '../config/types';
 import type { MediaService, MediaSession } from '../media/types';
 import type { Logger } from '../util/logger';
@@ -107,7 +108,7 @@ export class InviteRouter {
     const deps = { ...r.session, sip: answeringMeta(r.session.sip, this.deps.metaContact, req) };
     const session = new B2buaSession(deps, { side: 'meta', req, res }, far, facts, {
       metaCallId: view.callId, wacid: call.wacid, business: call.business.number,
-    });
+    }, userCallTransfers(r.session.sip, call, r.meta.hostname));
     void session.run(media);
   }
 
@@ -121,7 +122,7 @@ export class InviteRouter {
     const far = new MetaFarSide(callingMeta(r.session.sip, this.deps.metaContact), r.meta, call, r.metaTls);
     const session = new B2buaSession(r.session, { side: 'pbx', req, res }, far, facts, {
       pbxCallId: view.callId, business: call.business.number, dialed: call.dialed,
-    });
+    }, agentCallTransfers(r.session.sip, call, r.meta.hostname));
     void session.run(media);
   }
 
