@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { createServer, type Socket as TcpSocket } from 'node:net';
-import { parseMessage, randomToken, serialize, StreamFramer, type SipMessage } from './message';
+import { header, parseMessage, randomToken, responseTo, serialize, StreamFramer, uriOf, type SipMessage } from './message';
 import { SipPeer, type Dialog, type Received } from './peer';
 
 type Transport = 'udp' | 'tcp';
@@ -18,6 +18,8 @@ interface Link {
  */
 export class PbxPeer extends SipPeer {
   private link!: Link;
+  /** answer the gateway's NOTIFYs (a transfer's progress) 200 as they arrive, as a transferor does */
+  answerNotifies = true;
 
   private constructor(readonly host: string, readonly port: number, private readonly gateway: { host: string; port: number }, readonly transport: Transport) {
     super();
@@ -76,6 +78,11 @@ export class PbxPeer extends SipPeer {
     };
   }
 
+  protected override deliver(msg: SipMessage, reply: (m: SipMessage) => void): void {
+    if (this.answerNotifies && msg.method === 'NOTIFY') reply(responseTo(msg, 200, 'OK'));
+    super.deliver(msg, reply);
+  }
+
   protected viaTransport(): string {
     return this.transport.toUpperCase();
   }
@@ -99,6 +106,17 @@ export class PbxPeer extends SipPeer {
   /** answer with SDP; returns the UAS dialog */
   answer(inv: Received, sdp: string, toTag = randomToken('p')): Dialog {
     return this.answerWith(inv, sdp, this.contact(), { toTag });
+  }
+
+  /** a REFER in dialog `d` (RFC 3515): transfer the call to `referTo`; resolves with the gateway's final response */
+  refer(d: Dialog, referTo: string, extra: [string, string][] = []): Promise<SipMessage> {
+    return this.request(this.inDialog(d, 'REFER', [['Refer-To', referTo], ['Referred-By', `<${d.localUri}>`], ['Contact', this.contact()], ...extra]));
+  }
+
+  /** the next new INVITE for extension `user` (a transfer's target, say) */
+  nextInviteTo(user: string, timeoutMs = 10_000): Promise<Received> {
+    return this.wait((r) => r.msg.method === 'INVITE' && !/tag=/.test(header(r.msg, 'To') ?? '') && /^sips?:([^@;]+)@/.exec(uriOf(r.msg.uri ?? ''))?.[1] === user,
+      timeoutMs, `a new INVITE to ${user}`);
   }
 
   /** an agent's call: INVITE sip:<dialed>@<gateway> with an SDP offer */
