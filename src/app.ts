@@ -11,13 +11,17 @@ import { FsMediaService } from './media/fs-media-service';
 import { InviteRouter, type Routing } from './sip/invite-router';
 import { CallLimits } from './sip/limits';
 import { connectDrachtio } from './sip/drachtio-connect';
+import { guardUnparseable } from './sip/drachtio-parse-guard';
+import { DROPS } from './sip/errors';
 import { MetaAdmission } from './sip/meta-admission';
 import { MetaContact } from './sip/meta-contact';
 import { MetaTlsVerifier } from './sip/meta-tls';
+import { OUT_OF_DIALOG_METHODS, OutOfDialogRouter } from './sip/out-of-dialog';
 import { PbxAdmission } from './sip/pbx-admission';
 import { pbxTrustWarnings } from './sip/pbx-trust';
 import { asSignaling } from './sip/srf-types';
 import type { Logger } from './util/logger';
+import { RateLimitedLog } from './util/rate-limited-log';
 
 export interface App {
   readonly registry: CallRegistry;
@@ -39,6 +43,10 @@ export interface App {
   isDrachtioConnected(): boolean;
   httpPort(): number | null;
 }
+
+/** refusal log lines: one per source address and code a minute; past 1,000 sources they share one line per code */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+const REFUSAL_LOG_MAX_SOURCES = 1000;
 
 /** The one composition root (STYLE habit 1): every dependency is built here, once. */
 export function buildApp(initial: GatewayConfig, log: Logger): App {
@@ -75,6 +83,8 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   };
   let routing = buildRouting(initial);
 
+  // refusals are logged at most once per source address and code a minute, with a count (SPEC R5)
+  const refusals = new RateLimitedLog(log, { intervalMs: REFUSAL_LOG_INTERVAL_MS, maxKeys: REFUSAL_LOG_MAX_SOURCES });
   const metaContact = new MetaContact();
   const router = new InviteRouter({
     metaContact,
@@ -82,12 +92,25 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     media,
     draining: () => draining,
     onRejected: (code, status) => metrics.rejected(code, status),
+    refusals,
     log,
   });
   srf.invite((req, res) => router.handle(req, res));
-  // OPTIONS keep-alives (Meta's and the PBX's) are answered 200; drachtio-srf's typings omit options()
-  (srf as unknown as { options(cb: (req: unknown, res: { send(s: number): void }) => void): void })
-    .options((_req, res) => res.send(200));
+  // OPTIONS (Meta's and the PBX's keep-alives) and every other method outside a dialog
+  const outOfDialog = new OutOfDialogRouter({
+    trusted: (address) => routing.metaAdmission.isMetaSource(address) || routing.pbxAdmission.identify(address) !== null,
+    onRefused: (code, status) => metrics.rejected(code, status),
+    refusals,
+    log,
+  });
+  for (const method of OUT_OF_DIALOG_METHODS) {
+    srf.use(method, (req, res) => outOfDialog.handle(req, res));
+  }
+  // what drachtio-server passes on and drachtio-srf cannot parse: dropped, counted, one line per source a minute
+  guardUnparseable(srf as unknown as { app: unknown }, (address, transport) => {
+    metrics.rejected('UNPARSEABLE', null);
+    refusals.note('warn', address, 'UNPARSEABLE', { transport, detail: DROPS.UNPARSEABLE }, 'request dropped');
+  });
   const fatalListeners: ((fatal: { key: string; message: string }) => void)[] = [];
   srf.on('connect', (err, hostport) => {
     // drachtio-srf reports a refused authentication as a 'connect' with an error
@@ -169,6 +192,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     },
     async stop() {
       stopDrachtio();
+      refusals.close();
       // drachtio-srf asserts when it has no connection (drachtio-server down): nothing to close then
       try { srf.disconnect(); } catch { /* not connected */ }
       await media.close();

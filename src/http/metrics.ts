@@ -10,7 +10,8 @@ import type { MediaService } from '../media/types';
  */
 export interface Metrics {
   readonly registry: Registry;
-  rejected(code: string, status: number): void;
+  /** a request refused before anything started (`status` null: dropped without an answer) */
+  rejected(code: string, status: number | null): void;
   /** a CDR sink that also counts what it writes */
   observe(sink: CdrSink): CdrSink;
 }
@@ -23,7 +24,7 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
     name: 'wagw_call_setup_seconds', help: 'INVITE to answer, answered calls', labelNames: ['direction'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40], registers: [registry],
   });
-  const rejections = new Counter({ name: 'wagw_admission_rejections_total', help: 'INVITEs refused before a call started, by code', labelNames: ['code', 'status'], registers: [registry] });
+  const rejections = new Counter({ name: 'wagw_admission_rejections_total', help: 'Requests refused before a call started (INVITEs, and OPTIONS, REGISTER, ... outside a dialog), by code; status "none" when dropped without an answer', labelNames: ['code', 'status'], registers: [registry] });
   const authFailures = new Counter({ name: 'wagw_auth_failures_total', help: 'INVITEs with wrong credentials', registers: [registry] });
   new Gauge({
     name: 'wagw_active_calls', help: 'Calls in progress by direction and business number', labelNames: ['direction', 'business_number'], registers: [registry],
@@ -43,7 +44,7 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
   return {
     registry,
     rejected(code, status) {
-      rejections.inc({ code, status: String(status) });
+      rejections.inc({ code, status: status === null ? 'none' : String(status) });
       if (code === 'AUTH_FAILED') authFailures.inc();
     },
     observe(sink) {

@@ -24,9 +24,29 @@ export const REJECTIONS = {
   LIMIT_NUMBER: { status: 503, reason: 'Too Many Calls For Number' },
   LIMIT_CPS: { status: 503, reason: 'Call Rate Exceeded' },
   INTERNAL: { status: 500, reason: 'Server Internal Error' },
+  // hostile or unexpected input outside a dialog (src/sip/request-rules.ts; SPEC R5)
+  BAD_REQUEST_URI_SYNTAX: { status: 400, reason: 'Bad Request-URI' },
+  METHOD_NOT_ALLOWED: { status: 405, reason: 'Method Not Allowed' },
+  UNSUPPORTED_URI_SCHEME: { status: 416, reason: 'Unsupported URI Scheme' },
+  BAD_EXTENSION: { status: 420, reason: 'Bad Extension' },
+  NO_DIALOG: { status: 481, reason: 'Call/Transaction Does Not Exist' },
+  NOT_IMPLEMENTED: { status: 501, reason: 'Not Implemented' },
 } as const;
 
 export type RejectionCode = keyof typeof REJECTIONS;
+
+/**
+ * Requests answered with nothing at all, on purpose: any answer (even 403) tells a scanner
+ * that a SIP host lives here. Counted and logged like the rejections.
+ */
+export const DROPS = {
+  /** OPTIONS, REGISTER, SUBSCRIBE, ... from an address that is neither Meta nor a configured PBX */
+  STRANGER_REQUEST: 'no answer to a request other than INVITE from outside Meta and the PBXs',
+  /** drachtio-server passed it on, drachtio-srf cannot parse it (src/sip/drachtio-parse-guard.ts) */
+  UNPARSEABLE: 'no answer to a message drachtio-srf cannot parse',
+} as const;
+
+export type DropCode = keyof typeof DROPS;
 
 export interface Rejection {
   code: RejectionCode;

@@ -6,6 +6,7 @@ import { agentCallTransfers, userCallTransfers } from '../call/transfer-plan';
 import type { MetaConfig } from '../config/types';
 import type { MediaService, MediaSession } from '../media/types';
 import type { Logger } from '../util/logger';
+import type { RateLimitedLog } from '../util/rate-limited-log';
 import { REJECTIONS, reject, type Rejection, type RejectionCode } from './errors';
 import type { CallLimits } from './limits';
 import { inviteView, type InviteView } from './invite-view';
@@ -13,6 +14,7 @@ import type { InboundCall, MetaAdmission } from './meta-admission';
 import { answeringMeta, callingMeta, type MetaContact } from './meta-contact';
 import type { MetaTlsVerifier } from './meta-tls';
 import type { OutboundCall, PbxAdmission } from './pbx-admission';
+import { checkExtensions } from './request-rules';
 import type { SrfRequest, SrfResponse } from './srf-types';
 
 /** What a reload replaces: everything built from numbers, PBXs, Meta settings and limits. */
@@ -32,6 +34,8 @@ export interface InviteRouterDeps {
   onRejected: (code: RejectionCode, status: number) => void;
   /** our Contact toward Meta */
   metaContact: MetaContact;
+  /** refusal lines, at most one per source address and code per interval */
+  refusals: RateLimitedLog;
   log: Logger;
 }
 
@@ -49,6 +53,12 @@ export class InviteRouter {
     const log = this.deps.log.child({ callId: view.callId, src: `${req.source_address}:${req.source_port}/${req.protocol}` });
     const r = this.deps.routing();
     try {
+      // RFC 3261 §8.2.2 before anything else, from anyone: 400/416 Request-URI, 420 Require (SPEC R5)
+      const malformed = checkExtensions(view);
+      if (malformed) {
+        this.refuse(res, log, malformed);
+        return;
+      }
       const legId = req.get('X-WA-Leg-Id');
       if (legId && this.deps.media.isMediaServerAddress(req.source_address)) {
         // a leg FreeSWITCH originated for us; one nobody waits for any more (timed out) is refused
@@ -128,9 +138,20 @@ export class InviteRouter {
 
   private refuse(res: SrfResponse, log: Logger, r: Rejection): void {
     const { status, reason } = REJECTIONS[r.code];
-    const challenge = r.code.startsWith('AUTH_CHALLENGE');
-    log[challenge ? 'debug' : 'warn']({ code: r.code, status, detail: r.detail }, 'INVITE refused');
-    if (!challenge) this.deps.onRejected(r.code, status);
+    if (r.code.startsWith('AUTH_CHALLENGE')) {
+      // the first step of every good call: not counted, not rate-limited
+      log.debug({ code: r.code, status, detail: r.detail }, 'INVITE refused');
+    } else {
+      this.deps.onRejected(r.code, status);
+      // a 10,000-INVITE scan from one address is one line (and a count), not 10,000
+      this.deps.refusals.note('warn', sourceAddress(log), r.code, { code: r.code, status, detail: r.detail }, 'INVITE refused', log);
+    }
     res.send(status, reason, { headers: r.headers ?? {} });
   }
+}
+
+/** the address of the `src` ("<address>:<port>/<transport>") the request's logger carries */
+function sourceAddress(log: Logger): string {
+  const src = String((log.bindings() as { src?: unknown }).src ?? '');
+  return src.replace(/\/[a-z]+$/i, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
 }
