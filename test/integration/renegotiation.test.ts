@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { RtpPeer } from '../support/media/rtp-peer';
+import { newSdesKey, parseCrypto } from '../support/media/srtp-keys';
+import { dominantTone } from '../support/media/tone';
+import { mediaTarget, pbxSdp } from '../support/sdp';
+import { header } from '../support/sip/message';
+import { TEST_BED } from '../support/servers';
+import { establishInbound } from './flows';
+import { gatewayYaml, testBed, useCallBed } from './harness';
+
+/**
+ * Issue 9, item 3 on the real servers: an SRTP PBX re-keys, holds and resumes, and refreshes
+ * the session with an UPDATE without SDP; audio flows both ways afterwards and Meta hears of none of it.
+ */
+describe.skipIf(!testBed)('renegotiation from an SRTP PBX', () => {
+  const bed = useCallBed('renegotiation', gatewayYaml().replace('    codecs: [PCMU]\n', '    codecs: [PCMU]\n    srtp: true\n'));
+
+  /** the tone each side decoded from what arrived after `since` (sample counts) */
+  async function talk(pbx: RtpPeer, meta: RtpPeer): Promise<{ atPbx: number; atMeta: number }> {
+    const since = { pbx: pbx.receivedPcm().length, meta: meta.receivedPcm().length };
+    pbx.startTone(1000);
+    meta.startTone(600);
+    await new Promise((r) => setTimeout(r, 1500));
+    const atPbx = pbx.receivedPcm().subarray(since.pbx + 4000);
+    const atMeta = meta.receivedPcm().subarray(since.meta + meta.sampleRate / 2);
+    return {
+      atPbx: dominantTone(atPbx, 8000, [600, 1000]).freq,
+      atMeta: dominantTone(atMeta, meta.sampleRate, [600, 1000]).freq,
+    };
+  }
+
+  function origin(sdp: string): { session: string; version: bigint } {
+    const m = /^o=\S+ (\S+) (\d+) /m.exec(sdp)!;
+    return { session: m[1]!, version: BigInt(m[2]!) };
+  }
+
+  it('re-key, hold, resume and a refresh UPDATE: tones both ways afterwards, 0 SRTP auth failures, nothing to Meta', async () => {
+    const c = await establishInbound(bed.meta, bed.pbx, bed.rtp);
+    expect(await talk(c.pbxRtp, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
+    const first = origin(c.inv.msg.body);
+    const reinvite = (sdp: string) => bed.pbx.request(bed.pbx.inDialog(c.pbxDialog, 'INVITE', [['Content-Type', 'application/sdp'], ['Contact', bed.pbx.contact()]], sdp));
+
+    // re-key: same address, a new SDES key of the PBX's
+    await c.pbxRtp.close();
+    const key = newSdesKey();
+    // as a PBX does, it goes on decrypting with FreeSWITCH's key until the answer says otherwise
+    const oldFsKey = parseCrypto(c.inv.msg.body)!.keyB64;
+    const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, port: c.pbxRtp.port, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101, srtp: { localKeyB64: key, remoteKeyB64: oldFsKey } });
+    bed.rtp.push(pbxRtp);
+    const rekeyed = await reinvite(pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port, cryptoKeyB64: key }));
+    expect(rekeyed.status).toBe(200);
+    bed.pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq);
+    const fsKey = parseCrypto(rekeyed.body)!;
+    process.stdout.write(`MEASURED: re-key: FreeSWITCH ${fsKey.keyB64 === oldFsKey ? 'kept' : 'changed'} its own key\n`);
+    pbxRtp.setSrtpRemoteKey(fsKey.keyB64);
+    const fs = mediaTarget(rekeyed.body);
+    pbxRtp.setRemote(fs.ip, fs.port);
+    expect(origin(rekeyed.body).session).toBe(first.session);
+    expect(origin(rekeyed.body).version).toBeGreaterThan(first.version);
+    expect(await talk(pbxRtp, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
+
+    // hold (sendonly → recvonly), then resume
+    const hold = await reinvite(pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port, cryptoKeyB64: key, direction: 'sendonly' }));
+    expect(hold.status).toBe(200);
+    expect(hold.body).toMatch(/a=recvonly/);
+    bed.pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq);
+    const resume = await reinvite(pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port, cryptoKeyB64: key }));
+    expect(resume.status).toBe(200);
+    expect(resume.body).toMatch(/a=sendrecv/);
+    bed.pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq);
+    expect(origin(resume.body).version).toBeGreaterThan(origin(hold.body).version);
+    pbxRtp.setSrtpRemoteKey(parseCrypto(resume.body)!.keyB64);
+    expect(await talk(pbxRtp, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
+
+    // a session refresh: UPDATE without SDP gets 200 without SDP (RFC 3311 §5.2)
+    const refresh = await bed.pbx.request(bed.pbx.inDialog(c.pbxDialog, 'UPDATE', [['Contact', bed.pbx.contact()]]));
+    expect(refresh.status).toBe(200);
+    expect(refresh.body ?? '').toBe('');
+    expect(await talk(pbxRtp, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
+
+    expect(pbxRtp.authFailures).toBe(0);
+    expect(c.metaRtp.authFailures).toBe(0);
+    const metaSaw = bed.meta.received.filter((r) => header(r.msg, 'Call-ID') === c.attempt.callId && ['INVITE', 'UPDATE'].includes(r.msg.method ?? '') && /tag=/.test(header(r.msg, 'To') ?? ''));
+    expect(metaSaw).toHaveLength(0);
+    expect((await bed.meta.request(bed.meta.inDialog(c.metaDialog, 'BYE'))).status).toBe(200);
+    await bed.pbx.waitRequest('BYE', header(c.inv.msg, 'Call-ID')!);
+  }, 40_000);
+});
