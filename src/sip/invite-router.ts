@@ -1,6 +1,6 @@
 import { B2buaSession } from '../call/b2bua-session';
 import type { CallFacts, SessionDeps } from '../call/call-session';
-import { MetaFarSide } from '../call/meta-far-side';
+import { MetaFarSide, type MetaTlsCheck } from '../call/meta-far-side';
 import { PbxFarSide } from '../call/pbx-far-side';
 import { agentCallTransfers, userCallTransfers } from '../call/transfer-plan';
 import type { MetaConfig } from '../config/types';
@@ -12,7 +12,6 @@ import type { CallLimits } from './limits';
 import { inviteView, type InviteView } from './invite-view';
 import type { InboundCall, MetaAdmission } from './meta-admission';
 import { answeringMeta, callingMeta, type MetaContact } from './meta-contact';
-import type { MetaTlsVerifier } from './meta-tls';
 import type { OutboundCall, PbxAdmission } from './pbx-admission';
 import { checkExtensions } from './request-rules';
 import type { SrfRequest, SrfResponse } from './srf-types';
@@ -22,7 +21,7 @@ export interface Routing {
   meta: MetaConfig;
   metaAdmission: MetaAdmission;
   pbxAdmission: PbxAdmission;
-  metaTls: MetaTlsVerifier;
+  metaTls: MetaTlsCheck;
   limits: CallLimits;
   session: SessionDeps;
 }
