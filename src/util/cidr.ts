@@ -11,8 +11,10 @@ function splitCidr(cidr: string): { address: string; prefix: number; family: 4 |
   const family = isIP(address);
   if (family !== 4 && family !== 6) return null;
   const max = family === 4 ? 32 : 128;
+  // digits only: Number('') is 0, so "10.0.0.5/" would otherwise be /0, every address
+  if (prefixText !== undefined && !/^(0|[1-9]\d{0,2})$/.test(prefixText)) return null;
   const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return null;
+  if (prefix > max) return null;
   return { address, prefix, family };
 }
 

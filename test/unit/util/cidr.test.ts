@@ -29,4 +29,13 @@ describe('address sets', () => {
     expect(isValidCidr('10.0.0.0/33')).toBe(false);
     expect(isValidCidr('example.com/24')).toBe(false);
   });
+
+  it('refuses a prefix length that is not plain digits (an empty one used to be /0: every address)', () => {
+    for (const bad of ['10.0.0.5/', '10.0.0.5/ 8', '10.0.0.5/0x10', '10.0.0.5/1e1', '10.0.0.5/032', '10.0.0.5/-0', '::1/']) {
+      expect(isValidCidr(bad), bad).toBe(false);
+    }
+    expect(() => addressSet(['10.0.0.5/'])).toThrow('invalid CIDR');
+    expect(isValidCidr('10.0.0.5/0')).toBe(true);
+    expect(isValidCidr('::/0')).toBe(true);
+  });
 });
