@@ -22,9 +22,12 @@ export class AnsweringLeg extends FsDialogLeg {
     return this.dialog?.remote.sdp ?? '';
   }
 
-  /** INVITE FreeSWITCH with `offer`; `headers` become channel variables in its dialplan */
-  static async create(ms: FsMediaServer, offer: string, headers: Record<string, string>): Promise<AnsweringLeg> {
-    const address = ms.sip.ipv4.udp.address;
+  /**
+   * INVITE FreeSWITCH with `offer`; `headers` become channel variables in its dialplan. `at`:
+   * the SIP address of another of its profiles (the IPv6 one), else the server's own profile.
+   */
+  static async create(ms: FsMediaServer, offer: string, headers: Record<string, string>, at?: string): Promise<AnsweringLeg> {
+    const address = at ?? ms.sip.ipv4.udp.address;
     if (!address) throw new Error('media server has no SIP address yet');
     const dialog = await ms.srf.createUAC(`sip:wa-answer@${address}`, { headers, localSdp: offer });
     const uuid = (dialog as unknown as { res: Srf.SrfResponse }).res.get('X-WA-Uuid');

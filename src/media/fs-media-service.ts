@@ -3,10 +3,13 @@ import type { FreeswitchServer } from '../config/types';
 import { addressSet, isValidCidr } from '../util/cidr';
 import type { Logger } from '../util/logger';
 import { bareHost, localSipTarget, parseHostports } from '../util/sip-uri';
+import { connectionFamily } from '../sdp/connection-family';
+import { withTimeout } from '../util/time';
 import { AnsweringLeg } from './answering-leg';
 import type { FsDialogLeg } from './fs-dialog-leg';
 import type { FsMediaServer, FsMrf } from './fsmrf-types';
 import { OriginateRegistry } from './originated-leg';
+import { profileAddress } from './sofia-status';
 import { TelephoneEventCheck } from './telephone-event';
 import type { LegOptions, MediaLeg, MediaService, MediaSession, OfferOptions } from './types';
 
@@ -23,6 +26,10 @@ class ServerSlot {
   ms: FsMediaServer | null = null;
   /** FreeSWITCH channels the gateway holds here (FreeSWITCH's own count comes only every 20 s) */
   legs = 0;
+  /** SIP address of the `<profile>_ipv6` profile, which answers IPv6 offers (null: the server has none) */
+  ipv6Sip: string | null = null;
+  /** an IPv6 offer was answered by the IPv4 profile (said once per connection) */
+  warnedNoIpv6 = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -50,11 +57,24 @@ class ServerSlot {
       ms.on('end', () => this.lost('connection ended'));
       ms.on('error', (err) => this.lost(err?.message ?? 'error'));
       this.ms = ms;
+      this.ipv6Sip = null;
+      this.warnedNoIpv6 = false;
       this.log.info({ server: this.name, sip: ms.sip.ipv4.udp.address }, 'media server connected');
+      const ipv6 = profileAddress(await withTimeout(ms.api('sofia status'), 2000, ''), `${this.conf.profile}_ipv6`);
+      if (this.ms !== ms) return; // lost meanwhile
+      this.ipv6Sip = ipv6;
+      this.log.info({ server: this.name, profile: `${this.conf.profile}_ipv6`, sip: ipv6 }, ipv6 ? 'IPv6 offers are answered by the IPv6 profile' : 'no IPv6 profile: IPv6 offers are answered from IPv4');
     } catch (err) {
       this.log.warn({ server: this.name, err: (err as Error).message }, 'media server connect failed; retrying');
       this.schedule();
     }
+  }
+
+  /** FreeSWITCH will answer with an IPv4 address, which an IPv6-only peer cannot send to */
+  noIpv6Profile(): void {
+    if (this.warnedNoIpv6) return;
+    this.warnedNoIpv6 = true;
+    this.log.warn({ server: this.name, profile: `${this.conf.profile}_ipv6` }, 'IPv6 offer, but this media server has no IPv6 profile: answered from its IPv4 address');
   }
 
   private lost(why: string): void {
@@ -128,8 +148,14 @@ class FsSession implements MediaSession {
     this.server = slot.name;
   }
 
+  /** an IPv6 offer (Meta over IPv6) goes to the server's IPv6 profile, whose RTP is IPv6 */
   async answerOffer(offer: string, leg: LegOptions): Promise<MediaLeg> {
-    return this.counted(AnsweringLeg.create(this.ms, offer, legHeaders(leg)));
+    let at: string | undefined;
+    if (connectionFamily(offer) === 6) {
+      if (this.slot.ipv6Sip) at = this.slot.ipv6Sip;
+      else this.slot.noIpv6Profile();
+    }
+    return this.counted(AnsweringLeg.create(this.ms, offer, legHeaders(leg), at));
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { makeCerts, type CertSet } from '../support/certs';
-import { findServers, RUN_DIR, startDrachtio, startFreeswitch, TEST_BED, type Running } from '../support/servers';
+import { findServers, IPV6_TLS_CONTACT, RUN_DIR, startDrachtio, startFreeswitch, TEST_BED, type Running } from '../support/servers';
 import { join } from 'node:path';
 
 export interface TestBedInfo {
@@ -31,7 +31,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const started: Running[] = [];
   try {
     started.push(await startFreeswitch(bins.freeswitch));
-    started.push(await startDrachtio(bins.drachtio, certs.gateway));
+    started.push(await startDrachtio(bins.drachtio, certs.gateway, TEST_BED.drachtio, 'drachtio', IPV6_TLS_CONTACT()));
   } catch (err) {
     await Promise.all(started.map((s) => s.stop()));
     throw err;

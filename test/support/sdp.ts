@@ -1,4 +1,9 @@
+import { isIPv6 } from 'node:net';
+
 /** SDP bodies shaped after the traces in meta-docs (Meta's SDES offer) and a plain PBX answer. */
+
+/** the SDP address type of `ip` (RFC 8866 §5.7) */
+const ipFamily = (ip: string) => (isIPv6(ip) ? 'IP6' : 'IP4');
 
 export function metaOffer(o: { ip: string; port: number; keyB64: string; opusPt?: number; dtmfPt?: number }): string {
   const opus = o.opusPt ?? 111;
@@ -11,7 +16,7 @@ export function metaOffer(o: { ip: string; port: number; keyB64: string; opusPt?
     'a=group:BUNDLE audio',
     'a=msid-semantic: WMS 4e37b099-8aef-45d0-be4f-1cde2ca5a37d',
     `m=audio ${o.port} RTP/SAVP ${opus} ${dtmf}`,
-    `c=IN IP4 ${o.ip}`,
+    `c=IN ${ipFamily(o.ip)} ${o.ip}`,
     'a=rtcp:9 IN IP4 0.0.0.0',
     'a=mid:audio',
     'a=sendrecv',
@@ -50,7 +55,7 @@ export function pbxSdp(o: { ip: string; port: number; codecs?: { pt: number; nam
 
 /** the audio connection address and port of an SDP */
 export function mediaTarget(sdp: string): { ip: string; port: number } {
-  const ip = /^c=IN IP4 (\S+)/m.exec(sdp)?.[1];
+  const ip = /^c=IN IP[46] (\S+)/m.exec(sdp)?.[1];
   const port = /^m=audio (\d+)/m.exec(sdp)?.[1];
   if (!ip || !port) throw new Error(`no audio target in SDP:\n${sdp}`);
   return { ip, port: Number(port) };

@@ -102,6 +102,9 @@ function run(cmd: string, args: string[], name: string, env: NodeJS.ProcessEnv =
 
 export interface TlsFiles { key: string; cert: string; chain: string }
 
+/** the test bed's drachtio-server also takes Meta over IPv6 (ipv6-call.test.ts): its TLS port on ::1 */
+export const IPV6_TLS_CONTACT = (d: DrachtioBed = TEST_BED.drachtio) => ['--contact', `sips:[::1]:${d.tlsPort};transport=tls`];
+
 export async function startDrachtio(bin: string, tls: TlsFiles, d: DrachtioBed = TEST_BED.drachtio, name = 'drachtio', extraArgs: string[] = []): Promise<Running> {
   const args = [
     '-f', join(ROOT, 'docker/drachtio/drachtio.conf.xml'),
@@ -124,9 +127,11 @@ export async function startFreeswitch(bin: string, f: FreeswitchBed = TEST_BED.f
   const dirs = ['conf', 'log', 'db', 'run', 'temp', 'cache', 'sounds'].map((d) => join(base, d));
   for (const d of dirs) mkdirSync(d, { recursive: true });
   const [conf, log, db, runDir, temp, cache, sounds] = dirs as [string, string, string, string, string, string, string];
-  copyFileSync(join(ROOT, 'docker/freeswitch/freeswitch.xml'), join(conf, 'freeswitch.xml'));
+  for (const f of ['freeswitch.xml', 'media-profile.xml']) copyFileSync(join(ROOT, 'docker/freeswitch', f), join(conf, f));
   const vars: Record<string, string | number> = {
     log_level: 'info', sip_ip: f.host, sip_port: f.sipPort, rtp_ip: f.host, ext_rtp_ip: f.host,
+    // the IPv6 profile (legs answering an IPv6 offer): SIP on the next-but-one port, RTP on ::1
+    sip_port_ipv6: f.sipPort + 2, rtp_ip_v6: '::1', ext_rtp_ip_v6: '::1',
     rtp_start_port: f.rtpStart, rtp_end_port: f.rtpEnd, esl_ip: f.host, esl_port: f.eslPort, esl_password: f.password,
     gateway_cidr: '127.0.0.0/8', max_sessions: 2000, sessions_per_second: 500, opus_complexity: 2, sounds_dir: sounds,
     // the bench tries other settings: FS_VARS="opus_complexity=2"

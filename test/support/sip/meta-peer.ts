@@ -1,5 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import { createServer, connect, type Server, type TLSSocket } from 'node:tls';
+import { uriHost } from '../../../src/util/sip-uri';
 import { randomToken, serialize, StreamFramer, type SipMessage } from './message';
 import { SipPeer, type Received } from './peer';
 
@@ -39,13 +40,13 @@ export class MetaPeer extends SipPeer {
   }
 
   protected viaHostPort(): string {
-    return `${this.opts.host}:${this.client?.localPort ?? this.opts.listenPort}`;
+    return `${uriHost(this.opts.host)}:${this.client?.localPort ?? this.opts.listenPort}`;
   }
 
   /** Record-Route as Meta sends it: its edge first, then its internal proxy */
   recordRoute(): string[] {
     return [
-      `<sip:${this.opts.host}:${this.opts.listenPort};transport=tls;lr>`,
+      `<sip:${uriHost(this.opts.host)}:${this.opts.listenPort};transport=tls;lr>`,
       '<sip:onevc-sip-proxy.fbinfra.net:8191;transport=tls;lr>',
     ];
   }
