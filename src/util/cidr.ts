@@ -6,8 +6,8 @@ export interface AddressSet {
 }
 
 function splitCidr(cidr: string): { address: string; prefix: number; family: 4 | 6 } | null {
-  const [address, prefixText] = cidr.split('/');
-  if (!address) return null;
+  const [address, prefixText, ...rest] = cidr.split('/');
+  if (!address || rest.length) return null;
   const family = isIP(address);
   if (family !== 4 && family !== 6) return null;
   const max = family === 4 ? 32 : 128;

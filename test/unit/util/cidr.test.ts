@@ -31,7 +31,7 @@ describe('address sets', () => {
   });
 
   it('refuses a prefix length that is not plain digits (an empty one used to be /0: every address)', () => {
-    for (const bad of ['10.0.0.5/', '10.0.0.5/ 8', '10.0.0.5/0x10', '10.0.0.5/1e1', '10.0.0.5/032', '10.0.0.5/-0', '::1/']) {
+    for (const bad of ['10.0.0.5/', '10.0.0.5/ 8', '10.0.0.5/0x10', '10.0.0.5/1e1', '10.0.0.5/032', '10.0.0.5/-0', '::1/', '10.0.0.5/8/8']) {
       expect(isValidCidr(bad), bad).toBe(false);
     }
     expect(() => addressSet(['10.0.0.5/'])).toThrow('invalid CIDR');
