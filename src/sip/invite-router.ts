@@ -65,7 +65,11 @@ export class InviteRouter {
         return;
       }
       // only a media server's own INVITEs are legs: from anywhere else the header means nothing
-      if (legId) log.warn({ code: 'LEG_ID_NOT_FROM_MEDIA_SERVER' }, 'X-WA-Leg-Id from an address that is no media server: ignored, the INVITE goes through admission');
+      // (rate-limited like the refusals: a sweep with the header is one line per source a minute)
+      if (legId) {
+        this.deps.refusals.note('warn', sourceAddress(log), 'LEG_ID_NOT_FROM_MEDIA_SERVER', { code: 'LEG_ID_NOT_FROM_MEDIA_SERVER' },
+          'X-WA-Leg-Id from an address that is no media server: ignored, the INVITE goes through admission', log);
+      }
       if (this.deps.draining()) {
         this.refuse(res, log, reject('DRAINING', 'shutting down', { 'Retry-After': '60' }));
         return;
