@@ -1,5 +1,5 @@
 /**
- * Operator command line (SPEC O4): `meta configure|show`, `check-tls`, `check-config`.
+ * Operator command line (SPEC O4): `meta configure|show`, `check-tls`, `check-config`, `schema`.
  * `run()` parses argv and dispatches; it returns the exit code and writes only through the
  * given Io, so tests can call it in-process. Run as a script, it uses the real process.
  */
@@ -8,6 +8,7 @@ import { checkTls } from './cli/check-tls';
 import type { Env } from './cli/graph';
 import { metaConfigure } from './cli/meta-configure';
 import { metaShow } from './cli/meta-show';
+import { schemaCommand } from './cli/schema';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, type Io, processIo, UsageError } from './cli/output';
 import { USAGE } from './cli/usage';
 
@@ -28,6 +29,8 @@ async function dispatch(argv: readonly string[], env: Env, io: Io): Promise<numb
       return checkTls(rest, io);
     case 'check-config':
       return checkConfig(rest, env, io);
+    case 'schema':
+      return schemaCommand(rest, io);
     default:
       throw new UsageError(`unknown command ${command}`);
   }

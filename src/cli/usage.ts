@@ -16,6 +16,8 @@ usage:
       certificate name (NAME, default host), and that no client certificate is requested.
   wa-sip-gateway check-config <file> [<file>...]
       Load the gateway config files (secrets from the environment) and print a summary.
+  wa-sip-gateway schema [--out FILE]
+      Print (or write to FILE) the JSON Schema of the config YAML, for editors.
   wa-sip-gateway --help
 
 meta options:  --graph-url URL, --graph-version vNN.N (override the environment)

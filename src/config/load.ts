@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import convict from 'convict';
 import { parseDocument } from 'yaml';
-import { freeswitchSchema, numberSchema, pbxSchema, routeRuleSchema, topSchema } from './schema';
+import { freeswitchSchema, numberSchema, pbxSchema, prefixRuleSchema, routeRuleSchema, topSchema } from './schema';
 import type { BusinessNumber, FreeswitchServer, GatewayConfig, PbxTarget, RouteRule } from './types';
 
 /**
@@ -148,15 +148,12 @@ function loadPbx(raw: unknown, i: number, sources: Source[], env: Env, numbers: 
   type RawPbx = Omit<PbxTarget, 'auth' | 'inbound_auth'> & { auth: Raw<{ username: string }>; inbound_auth: Raw<{ username: string }> };
   const p = validate<RawPbx>(pbxSchema, raw, `${key}.`, sources);
   const fail = (k: string, detail: string) => new ConfigError(fileDefining(sources, `${key}.${k}`), `${key}.${k}`, detail);
+  p.business_numbers_by_prefix.forEach((b, j) => validate(prefixRuleSchema, b, `${key}.business_numbers_by_prefix[${j}].`, sources));
   const chosen = [p.business_number, ...p.business_numbers_by_prefix.map((b) => b.number)].filter(Boolean);
   for (const n of chosen) if (!numbers.has(n)) throw fail('business_number', `${n} is not one of the numbers`);
-  if (p.business_numbers_by_prefix.some((b) => typeof b.prefix !== 'string' || !/^\+\d+$/.test(b.prefix))) {
-    throw fail('business_numbers_by_prefix', 'each entry needs prefix: "+<digits>" and number: one of the numbers');
-  }
   const listed = p.business_numbers.find((n) => !numbers.has(n));
   if (listed !== undefined) throw fail('business_numbers', `${listed} is not one of the numbers`);
   if (p.trust_udp_source && p.inbound_auth.username) throw fail('trust_udp_source', 'has no effect with inbound_auth (its INVITEs are challenged over every transport): remove one of the two');
-  if (p.dialing.strip_prefixes.some((x) => typeof x !== 'string' || !/^\d+$/.test(x))) throw fail('dialing.strip_prefixes', 'must be a list of digit strings, e.g. ["9"]');
   const hostIsIp = isIP(p.host) !== 0;
   // calls from a PBX are recognised by their source address: a hostname is not one
   if (!hostIsIp && p.allow_sources.length === 0) {

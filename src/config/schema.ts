@@ -35,10 +35,41 @@ convict.addFormat({
   },
 });
 convict.addFormat({
-  // convict's own Boolean turns any string but "false" into true ("no" → true): not for a trust switch
+  // convict's own Boolean turns any string but "false" into true ("no" → true): not for any switch
   name: 'strict-boolean',
   validate(v: unknown) {
     if (typeof v !== 'boolean') throw new Error('must be true or false (unquoted)');
+  },
+});
+convict.addFormat({
+  // convict's own 'port' and 'nat' turn a quoted "5060" into 5060: YAML has numbers, so a string is a mistake
+  name: 'port-number',
+  validate(v: unknown) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`must be a port number, 0 to 65535 (unquoted), got ${JSON.stringify(v)}`);
+  },
+});
+convict.addFormat({
+  name: 'whole-number',
+  validate(v: unknown) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`must be a whole number, 0 or more (unquoted), got ${JSON.stringify(v)}`);
+  },
+});
+convict.addFormat({
+  name: 'challenge-status',
+  validate(v: unknown) {
+    if (v !== 401 && v !== 407) throw new Error(`must be 401 or 407 (unquoted), got ${JSON.stringify(v)}`);
+  },
+});
+convict.addFormat({
+  name: 'digit-string-list',
+  validate(v: unknown) {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !/^\d+$/.test(x))) throw new Error('must be a list of digit strings, e.g. ["9"]');
+  },
+});
+convict.addFormat({
+  name: 'dialed-prefix',
+  validate(v: unknown) {
+    if (typeof v !== 'string' || !/^\+\d+$/.test(v)) throw new Error(`must be "+" and digits, e.g. "+44", got ${JSON.stringify(v)}`);
   },
 });
 convict.addFormat({
@@ -98,9 +129,9 @@ export const topSchema = {
   },
   drachtio: {
     host: { doc: 'drachtio-server admin host', format: 'nonempty-string', default: '127.0.0.1' },
-    port: { doc: 'drachtio-server admin port', format: 'port', default: 9022 },
+    port: { doc: 'drachtio-server admin port', format: 'port-number', default: 9022 },
     ...secretKeys('secret'),
-    tls: { doc: "connect over TLS (drachtio-server's --tls-port); its certificate is verified", format: Boolean, default: false },
+    tls: { doc: "connect over TLS (drachtio-server's --tls-port); its certificate is verified", format: 'strict-boolean', default: false },
     tls_ca_file: { doc: "CA bundle drachtio-server's certificate is verified against (empty: the system's)", format: String, default: '' },
     tls_servername: { doc: "name drachtio-server's certificate must carry (empty: host)", format: String, default: '' },
   },
@@ -108,13 +139,13 @@ export const topSchema = {
   meta: {
     hostname: { doc: 'our SIP hostname, as configured on the numbers at Meta', format: 'nonempty-string', default: '' },
     source_ranges: { doc: "CIDRs Meta's SIP traffic comes from", format: 'cidr-list', default: META_DEFAULT_RANGES },
-    require_tls: { doc: 'only accept Meta calls over TLS', format: Boolean, default: true },
+    require_tls: { doc: 'only accept Meta calls over TLS', format: 'strict-boolean', default: true },
     auth_realm: { doc: 'digest realm for challenging Meta (default: hostname)', format: String, default: '' },
-    challenge_status: { doc: '401 or 407', format: [401, 407], default: 407 },
+    challenge_status: { doc: '401 or 407', format: 'challenge-status', default: 407 },
     nonce_ttl_seconds: { doc: 'how long a digest nonce is valid (1 or more)', format: 'positive-int', default: 30 },
     outbound_domain: { doc: 'domain of the Request-URI of business-initiated calls (never an IP)', format: 'nonempty-string', default: 'wa.meta.vc' },
     outbound_host: { doc: "where business-initiated INVITEs are sent (Meta's SIP host)", format: 'nonempty-string', default: 'wa.meta.vc' },
-    outbound_port: { doc: "Meta's SIP TLS port", format: 'port', default: 5061 },
+    outbound_port: { doc: "Meta's SIP TLS port", format: 'port-number', default: 5061 },
     outbound_tls_ca_file: { doc: "CA bundle Meta's certificate is verified against (empty: the system's)", format: String, default: '' },
     outbound_tls_servername: { doc: "name Meta's certificate must carry", format: 'nonempty-string', default: 'wa.meta.vc' },
   },
@@ -125,26 +156,26 @@ export const topSchema = {
   },
   http: {
     host: { doc: 'address of /healthz, /readyz and /metrics', format: 'nonempty-string', default: '127.0.0.1' },
-    port: { doc: 'port of /healthz, /readyz and /metrics (0: off)', format: 'port', default: 8080 },
+    port: { doc: 'port of /healthz, /readyz and /metrics (0: off)', format: 'port-number', default: 8080 },
   },
   limits: {
-    max_calls: { doc: 'concurrent calls in all (0: no limit)', format: 'nat', default: 0 },
-    max_calls_per_number: { doc: "concurrent calls per business number (Meta's limit is 1000)", format: 'nat', default: 1000 },
-    max_cps: { doc: 'new calls per second (0: no limit)', format: 'nat', default: 0 },
+    max_calls: { doc: 'concurrent calls in all (0: no limit)', format: 'whole-number', default: 0 },
+    max_calls_per_number: { doc: "concurrent calls per business number (Meta's limit is 1000)", format: 'whole-number', default: 1000 },
+    max_cps: { doc: 'new calls per second (0: no limit)', format: 'whole-number', default: 0 },
   },
   shutdown: {
-    drain_seconds: { doc: 'on SIGTERM, how long active calls may go on before they are ended', format: 'nat', default: 300 },
+    drain_seconds: { doc: 'on SIGTERM, how long active calls may go on before they are ended', format: 'whole-number', default: 300 },
   },
   media: {
-    meta_rtp_timeout_seconds: { doc: 'end the call when Meta sends no RTP this long (0: off); Meta itself drops at 30 s', format: 'nat', default: 20 },
-    pbx_rtp_timeout_seconds: { doc: 'end the call when the PBX sends no RTP this long (0: off)', format: 'nat', default: 0 },
-    comfort_noise: { doc: 'keep sending comfort noise to Meta while the PBX is silent or holds', format: Boolean, default: true },
+    meta_rtp_timeout_seconds: { doc: 'end the call when Meta sends no RTP this long (0: off); Meta itself drops at 30 s', format: 'whole-number', default: 20 },
+    pbx_rtp_timeout_seconds: { doc: 'end the call when the PBX sends no RTP this long (0: off)', format: 'whole-number', default: 0 },
+    comfort_noise: { doc: 'keep sending comfort noise to Meta while the PBX is silent or holds', format: 'strict-boolean', default: true },
   },
 };
 
 export const freeswitchSchema = {
   host: { format: 'nonempty-string', default: '127.0.0.1' },
-  port: { format: 'port', default: 8021 },
+  port: { format: 'port-number', default: 8021 },
   ...secretKeys('secret'),
   profile: { format: 'nonempty-string', default: 'drachtio_mrf' },
 };
@@ -171,10 +202,10 @@ export const numberSchema = {
 export const pbxSchema = {
   name: { format: 'nonempty-string', default: '' },
   host: { format: 'nonempty-string', default: '' },
-  port: { format: 'port', default: 5060 },
+  port: { format: 'port-number', default: 5060 },
   transport: { format: ['udp', 'tcp', 'tls'], default: 'udp' },
   codecs: { format: 'string-list', default: ['PCMU', 'PCMA'] },
-  srtp: { format: Boolean, default: false },
+  srtp: { format: 'strict-boolean', default: false },
   dtmf_payload_type: { doc: 'RFC 4733 telephone-event payload type (96-127)', format: 'dynamic-payload-type', default: 101 },
   ring_timeout_seconds: { doc: 'no answer by then: the caller gets 480 (1 or more)', format: 'positive-int', default: 60 },
   header_prefix: { format: 'nonempty-string', default: 'X-WA-' },
@@ -193,7 +224,7 @@ export const pbxSchema = {
     default: false,
   },
   dialing: {
-    strip_prefixes: { doc: 'outside-line digits removed first, e.g. ["9"]', format: Array, default: [] as string[] },
+    strip_prefixes: { doc: 'outside-line digits removed first, e.g. ["9"]', format: 'digit-string-list', default: [] as string[] },
     international_prefix: { format: String, default: '00' },
     national_prefix: { format: String, default: '0' },
     country_code: { doc: 'for national numbers, e.g. "44"', format: String, default: '' },
@@ -202,4 +233,9 @@ export const pbxSchema = {
   business_number_header: { doc: 'header the PBX may set to choose one of its business numbers', format: String, default: 'X-WA-Business-Number' },
   business_numbers: { doc: 'further business numbers this PBX may choose by header (besides business_number and business_numbers_by_prefix)', format: 'string-list', default: [] as string[] },
   business_numbers_by_prefix: { doc: '[{prefix, number}]: by dialed E.164 prefix', format: 'object-list', default: [] as unknown[] },
+};
+
+export const prefixRuleSchema = {
+  prefix: { doc: 'dialed E.164 prefix, e.g. "+44"', format: 'dialed-prefix', default: '' },
+  number: { doc: 'the business number calls to that prefix come from', format: 'e164', default: '' },
 };
