@@ -2,7 +2,8 @@ import type { MediaLeg, MediaSession } from '../media/types';
 import { hangUpQuietly, isDialogUp, isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '../sip/srf-types';
 import { CallSession, type CallFacts, type SessionDeps } from './call-session';
 import { CallState } from './call-state';
-import type { FinalResponse } from './failure-map';
+import { CANCEL_GRACE_MS } from './outgoing-invite';
+import { MEDIA_FAILED, type FinalResponse } from './failure-map';
 import { parseDtmfInfo } from './dtmf-info';
 import { handleRenegotiation } from './renegotiation';
 import type { FarSide } from './far-side';
@@ -17,9 +18,6 @@ export interface CallingSide {
 
 /** under 64*T1 (32 s), so the cause is ours, not drachtio-server's own ACK timeout racing it */
 const ACK_TIMEOUT_MS = 30_000;
-/** after our CANCEL at ring timeout, how long the far side's 487 is waited for */
-const CANCEL_GRACE_MS = 4000;
-const MEDIA_FAILED: FinalResponse = { status: 503, reason: 'Service Unavailable' };
 const OFFER_REFUSED: FinalResponse = { status: 488, reason: 'Not Acceptable Here' };
 
 /**

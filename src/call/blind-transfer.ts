@@ -5,7 +5,8 @@ import { addressSet, type AddressSet } from '../util/cidr';
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/time';
 import type { FarSide } from './far-side';
-import { OutgoingInvite } from './outgoing-invite';
+import { MEDIA_FAILED, RING_TIMEOUT_RESPONSE as NO_ANSWER } from './failure-map';
+import { CANCEL_GRACE_MS, OutgoingInvite } from './outgoing-invite';
 import { countValues, parseReferTo } from './refer-to';
 import { TransferReport, type Outcome } from './transfer-report';
 
@@ -67,11 +68,7 @@ interface Refusal {
   detail: string;
 }
 
-/** after our CANCEL, how long a 487 may take before we stop waiting for the target */
-const CANCEL_GRACE_MS = 4000;
 const BYE_TIMEOUT_MS = 5000;
-const NO_ANSWER: Outcome = { status: 480, reason: 'Temporarily Unavailable' };
-const MEDIA_FAILED: Outcome = { status: 503, reason: 'Service Unavailable' };
 
 /**
  * A blind transfer asked for by the PBX (REFER, RFC 3515), carried out here since Meta takes

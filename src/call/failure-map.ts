@@ -44,3 +44,6 @@ export function mapMetaFailureToPbx(metaStatus: number, reason: string | undefin
 }
 
 export const META_NO_ANSWER: FinalResponse = { status: 480, reason: 'Temporarily Unavailable' };
+
+/** what the caller hears when the gateway's own media path fails (or the gateway ends a call being set up) */
+export const MEDIA_FAILED: FinalResponse = { status: 503, reason: 'Service Unavailable' };

@@ -1,5 +1,8 @@
 import type { SrfRequest } from '../sip/srf-types';
 
+/** after our CANCEL, how long the far side's 487 is waited for before we give up on the INVITE */
+export const CANCEL_GRACE_MS = 4000;
+
 /**
  * The INVITE a call has out toward the far side, and its CANCEL. The CANCEL is handed to
  * drachtio-server as soon as the call is abandoned; its SIP stack (sofia-sip nta) keeps it
