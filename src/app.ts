@@ -4,6 +4,8 @@ import { DigestServer } from './auth/digest-server';
 import { createCdrSink } from './cdr/cdr';
 import type { SessionDeps } from './call/call-session';
 import { CallRegistry } from './call/registry';
+import { CLUSTER_TAG, instanceTag, legUser } from './cluster/call-router';
+import { createSharedState, type SharedState } from './cluster/shared-state';
 import type { GatewayConfig } from './config/types';
 import { createMetrics } from './http/metrics';
 import { startHttp } from './http/server';
@@ -26,6 +28,8 @@ import { RateLimitedLog } from './util/rate-limited-log';
 export interface App {
   readonly registry: CallRegistry;
   readonly media: FsMediaService;
+  /** Redis shared with the other gateway instances (limits, nonces); null without redis.host */
+  readonly shared: SharedState | null;
   /** connect to FreeSWITCH and drachtio-server, open the HTTP port */
   start(): Promise<void>;
   /** refuse new calls (503), let active ones finish for up to `deadlineMs`, then end them */
@@ -50,33 +54,42 @@ const REFUSAL_LOG_MAX_SOURCES = 1000;
 
 /** The one composition root (STYLE habit 1): every dependency is built here, once. */
 export function buildApp(initial: GatewayConfig, log: Logger): App {
-  const srf = new Srf();
+  // tagged, for drachtio-server's call router when several gateways share it (src/cluster/call-router.ts)
+  const srf = new Srf([CLUSTER_TAG, instanceTag(initial.cluster.instance_id)]);
   const registry = new CallRegistry();
-  const media = new FsMediaService(srf, initial.freeswitch, log);
+  const media = new FsMediaService(srf, initial.freeswitch, log, { legUser: legUser(initial.cluster.instance_id) });
   let drachtioUp = false;
   let draining = false;
   const metrics = createMetrics(registry, media, () => drachtioUp);
+  // with redis.host: the limits and used nonces of every gateway instance together (issue 13)
+  const shared = createSharedState(initial, new CallLimits(initial.limits, registry), log, (what, outcome) => metrics.sharedStateUnreachable(what, outcome));
+  if (shared) metrics.watchSharedState(() => shared.up());
   const cdrOut = createCdrSink(initial.cdr.file, log);
   const cdr = metrics.observe(cdrOut);
   const sip = asSignaling(srf);
 
   // kept across reloads, so a nonce issued just before a reload is still good after it
-  const digest = new DigestServer({ realm: initial.meta.auth_realm, ttlSeconds: initial.meta.nonce_ttl_seconds });
-  const pbxDigest = new DigestServer({ realm: initial.meta.hostname, ttlSeconds: initial.meta.nonce_ttl_seconds });
+  // signed with cluster.secret when set, so that every gateway instance accepts the others' nonces
+  const nonceKey = initial.cluster.secret ? { secret: initial.cluster.secret } : {};
+  const digest = new DigestServer({ realm: initial.meta.auth_realm, ttlSeconds: initial.meta.nonce_ttl_seconds, ...nonceKey, purpose: 'meta' });
+  const pbxDigest = new DigestServer({ realm: initial.meta.hostname, ttlSeconds: initial.meta.nonce_ttl_seconds, ...nonceKey, purpose: 'pbx' });
   // all or nothing: every part is built first (any of them may throw), and only then is the
   // shared state changed, in steps that cannot fail
   const buildRouting = (cfg: GatewayConfig): Routing => {
     const session: SessionDeps = { sip, media: cfg.media, registry, cdr, log };
+    const own = new CallLimits(cfg.limits, registry);
     const next: Routing = {
       meta: cfg.meta,
       metaAdmission: new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest }),
       pbxAdmission: new PbxAdmission(cfg.pbxs, cfg.numbers, pbxDigest),
       metaTls: new MetaTlsVerifier(cfg.meta),
-      limits: new CallLimits(cfg.limits, registry),
+      limits: shared ? shared.limiter : own,
+      correlationHeader: cfg.homer.correlation_header,
       session,
     };
     digest.configure({ realm: cfg.meta.auth_realm, ttlSeconds: cfg.meta.nonce_ttl_seconds });
     pbxDigest.configure({ realm: cfg.meta.hostname, ttlSeconds: cfg.meta.nonce_ttl_seconds });
+    shared?.configure(cfg.limits, own);
     // a PBX trusted on its UDP source, or one whose UDP calls will be refused: said at every (re)load
     for (const w of pbxTrustWarnings(cfg.pbxs)) log.warn({ pbx: w.pbx }, w.msg);
     return next;
@@ -93,6 +106,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     draining: () => draining,
     onRejected: (code, status) => metrics.rejected(code, status),
     refusals,
+    ...(shared ? { nonces: shared.nonces } : {}),
     log,
   });
   srf.invite((req, res) => router.handle(req, res));
@@ -152,16 +166,21 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   return {
     registry,
     media,
+    shared,
     async start() {
       await media.start();
+      await shared?.start();
       stopDrachtio = connectDrachtio(srf as unknown as Parameters<typeof connectDrachtio>[0], initial.drachtio);
       if (initial.http.port) {
         http = await startHttp(initial.http.host, initial.http.port, {
           metrics: metrics.registry,
           ready: () => {
             const mediaServers = media.healthyCount();
-            return { ready: drachtioUp && mediaServers > 0 && !draining, drachtio: drachtioUp, mediaServers, draining, activeCalls: registry.size };
+            // a drained media server is connected but takes no new call
+            const ready = drachtioUp && media.availableCount() > 0 && !draining;
+            return { ready, drachtio: drachtioUp, mediaServers, draining, activeCalls: registry.size };
           },
+          media,
         });
       }
     },
@@ -178,8 +197,8 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
       }
     },
     reload(cfg) {
-      if (JSON.stringify([cfg.drachtio, cfg.freeswitch, cfg.http, cfg.cdr]) !== JSON.stringify([initial.drachtio, initial.freeswitch, initial.http, initial.cdr])) {
-        log.warn('drachtio, freeswitch, http and cdr settings change only on restart; the rest is reloaded');
+      if (JSON.stringify([cfg.drachtio, cfg.freeswitch, cfg.http, cfg.cdr, cfg.cluster, cfg.redis]) !== JSON.stringify([initial.drachtio, initial.freeswitch, initial.http, initial.cdr, initial.cluster, initial.redis])) {
+        log.warn('drachtio, freeswitch, http, cdr, cluster and redis settings change only on restart; the rest is reloaded');
       }
       routing = buildRouting(cfg);
       log.info({ numbers: cfg.numbers.length, pbxs: cfg.pbxs.length }, 'configuration reloaded');
@@ -196,6 +215,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
       // drachtio-srf asserts when it has no connection (drachtio-server down): nothing to close then
       try { srf.disconnect(); } catch { /* not connected */ }
       await media.close();
+      await shared?.stop();
       await cdr.close();
       // idle keep-alive connections (a scraper, a load balancer) must not hold the exit up
       http?.closeIdleConnections();

@@ -2,13 +2,16 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { digestResponse, parseAlgorithm, parseDigestHeader, type DigestAlgorithm } from './digest';
 
 /**
- * Challenging a peer (Meta, or a PBX) and verifying its answer. Nonces are HMAC-signed
- * with a per-process key, carry their issue time, expire after `ttlSeconds`, and are
- * single-use: a nonce that already authenticated one request is refused (replay).
+ * Challenging a peer (Meta, or a PBX) and verifying its answer. Nonces are HMAC-signed,
+ * carry their issue time, expire after `ttlSeconds`, and are single-use: a nonce that
+ * already authenticated one request is refused (replay). The key is this process's own, or,
+ * with `secret` (cluster.secret, the same on every gateway instance), derived from it and
+ * `purpose`, so a nonce one instance issued is good at every other; the replay check across
+ * instances is the INVITE router's (src/cluster/shared-nonces.ts, with the nonce verify returns).
  */
 
 export type VerifyResult =
-  | { ok: true; username: string }
+  | { ok: true; username: string; nonce: string }
   | { ok: false; reason: 'missing' | 'stale' | 'replayed' | 'malformed' | 'wrong-realm' | 'wrong-user' | 'bad-response' };
 
 export interface Credentials {
@@ -21,15 +24,22 @@ export interface DigestServerOptions {
   ttlSeconds: number;
   algorithm?: DigestAlgorithm;
   now?: () => number;
+  /** shared by every gateway instance (cluster.secret); without it, a random key of this process */
+  secret?: string;
+  /** what the nonces are for ('meta', 'pbx'): a nonce of one is never good for the other */
+  purpose?: string;
 }
 
 export class DigestServer {
-  private readonly key = randomBytes(32);
+  private readonly key: Buffer;
   private readonly used = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private opts: DigestServerOptions) {
     this.now = opts.now ?? Date.now;
+    this.key = opts.secret
+      ? createHmac('sha256', opts.secret).update(`wa-sip-gateway digest nonce: ${opts.purpose ?? 'default'}`).digest()
+      : randomBytes(32);
   }
 
   /** new realm / lifetime (a reload); nonces already issued stay valid */
@@ -71,7 +81,7 @@ export class DigestServer {
     });
     if (!safeEqual(want, response.toLowerCase())) return { ok: false, reason: 'bad-response' };
     this.markUsed(nonce);
-    return { ok: true, username };
+    return { ok: true, username, nonce };
   }
 
   private sign(text: string): string {

@@ -11,6 +11,7 @@ export interface ActiveCall {
 export class CallRegistry {
   private readonly calls = new Map<string, ActiveCall>();
   private idleWaiters: (() => void)[] = [];
+  private readonly removeHooks = new Map<string, () => void>();
 
   add(call: ActiveCall): void {
     this.calls.set(call.id, call);
@@ -18,11 +19,23 @@ export class CallRegistry {
 
   remove(id: string): void {
     this.calls.delete(id);
+    const hook = this.removeHooks.get(id);
+    this.removeHooks.delete(id);
+    hook?.();
     if (this.calls.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  /** run `fn` once when the call `id` leaves the registry (at once if it is not in it) */
+  whenRemoved(id: string, fn: () => void): void {
+    if (!this.calls.has(id)) {
+      fn();
+      return;
+    }
+    this.removeHooks.set(id, fn);
   }
 
   get size(): number {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import convict from 'convict';
 import { parseDocument } from 'yaml';
 import { freeswitchSchema, numberSchema, pbxSchema, prefixRuleSchema, routeRuleSchema, topSchema } from './schema';
-import type { BusinessNumber, FreeswitchServer, GatewayConfig, PbxTarget, RouteRule } from './types';
+import type { BusinessNumber, ClusterConfig, RedisConfig, FreeswitchServer, GatewayConfig, PbxTarget, RouteRule } from './types';
 
 /**
  * The only reader of config files and of the environment (STYLE habit 8): YAML files are
@@ -176,6 +177,37 @@ function loadFreeswitch(raw: unknown, i: number, sources: Source[], env: Env): F
   return { ...rest, secret: s };
 }
 
+type RawCluster = { cluster: Raw<{ instance_id: string }>; redis: Raw<Omit<RedisConfig, 'password'>> };
+
+/** a name for this process when cluster.instance_id is not set: the host's, and the process id */
+function defaultInstanceId(): string {
+  return `${hostname().replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 12)}-${process.pid}`.slice(0, 20);
+}
+
+/**
+ * cluster and redis (issue 13): with Redis, the instances must share cluster.secret, or a
+ * nonce one of them issued is refused by the others
+ */
+function loadCluster(top: RawCluster, sources: Source[], env: Env): { cluster: ClusterConfig; redis: RedisConfig } {
+  const { cluster: c, redis: r } = top;
+  const fail = (key: string, detail: string) => new ConfigError(fileDefining(sources, key), key, detail);
+  const id = c.instance_id || defaultInstanceId();
+  if (!/^[A-Za-z0-9_-]{1,20}$/.test(id)) throw fail('cluster.instance_id', `${JSON.stringify(id)}: letters, digits, - and _ only, 1 to 20 of them (it names this instance's drachtio-server tag and Redis lease)`);
+  if (r.host && !c.secret_env && !c.secret_file) {
+    throw fail('cluster.secret_env', 'required with redis.host: every instance signs its digest nonces with it, so that one accepts the nonces of another');
+  }
+  if (r.lease_seconds < 3) throw fail('redis.lease_seconds', `must be 3 or more (the lease is refreshed every third of it), got ${r.lease_seconds}`);
+  const secretValue = secret(sources, env, 'cluster.secret', c.secret_env ?? '', c.secret_file ?? '', false);
+  const password = secret(sources, env, 'redis.password', r.password_env ?? '', r.password_file ?? '', false);
+  return {
+    cluster: { instance_id: id, secret: secretValue },
+    redis: {
+      host: r.host, port: r.port, password, key_prefix: r.key_prefix, on_unreachable: r.on_unreachable,
+      lease_seconds: r.lease_seconds, command_timeout_ms: r.command_timeout_ms,
+    },
+  };
+}
+
 /** a file the gateway reads later (a CA bundle): readable now, or the start stops here */
 function mustRead(sources: Source[], key: string, file: string): void {
   if (!file) return;
@@ -215,7 +247,7 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
   if (files.length === 0) throw new ConfigError('(none)', '(file)', 'no config file given');
   const sources = files.map(readYaml);
   const merged = sources.reduce<Doc>((acc, s) => merge(acc, s.doc), {});
-  type Top = Omit<GatewayConfig, 'numbers' | 'pbxs' | 'freeswitch' | 'drachtio'> & {
+  type Top = Omit<GatewayConfig, 'numbers' | 'pbxs' | 'freeswitch' | 'drachtio' | 'cluster' | 'redis'> & RawCluster & {
     numbers: unknown[]; pbxs: unknown[]; freeswitch: unknown[]; drachtio: Raw<Omit<GatewayConfig['drachtio'], 'secret'>>;
   };
   const top = validate<Top>(topSchema, merged, '', sources);
@@ -234,6 +266,7 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
   const drachtioSecret = secret(sources, env, 'drachtio.secret', top.drachtio.secret_env ?? '', top.drachtio.secret_file ?? '', true);
   mustRead(sources, 'meta.outbound_tls_ca_file', top.meta.outbound_tls_ca_file);
   mustRead(sources, 'drachtio.tls_ca_file', top.drachtio.tls_ca_file);
+  const { cluster, redis } = loadCluster(top, sources, env);
   return deepFreeze({
     log: top.log,
     drachtio: {
@@ -249,5 +282,8 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
     http: top.http,
     limits: top.limits,
     shutdown: top.shutdown,
+    cluster,
+    redis,
+    homer: top.homer,
   });
 }

@@ -1,5 +1,6 @@
 import convict from 'convict';
 import { isValidCidr } from '../util/cidr';
+import { clusterSchema } from './cluster-schema';
 
 /**
  * convict schemas. The top level is one schema; list items (numbers, PBXs, media servers,
@@ -124,6 +125,7 @@ const secretKeys = (what: string) => ({
 });
 
 export const topSchema = {
+  ...clusterSchema,
   log: {
     level: { doc: 'pino log level', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info' },
   },

@@ -119,6 +119,30 @@ export interface HttpConfig {
   port: number;
 }
 
+/** this gateway process among several (issue 13) */
+export interface ClusterConfig {
+  /** its Redis lease and drachtio-server tag */
+  instance_id: string;
+  /** signs the digest nonces, the same on every instance ('' = a random key of this process) */
+  secret: string;
+}
+
+export interface RedisConfig {
+  /** '' = no Redis: limits and nonces are this process's own */
+  host: string;
+  port: number;
+  password: string;
+  key_prefix: string;
+  on_unreachable: 'fail-open' | 'fail-closed';
+  lease_seconds: number;
+  command_timeout_ms: number;
+}
+
+export interface HomerConfig {
+  /** header with the other leg's Call-ID on each outgoing INVITE ('' = none) */
+  correlation_header: string;
+}
+
 export interface LimitsConfig {
   max_calls: number;
   max_calls_per_number: number;
@@ -137,4 +161,7 @@ export interface GatewayConfig {
   http: HttpConfig;
   limits: LimitsConfig;
   shutdown: { drain_seconds: number };
+  cluster: ClusterConfig;
+  redis: RedisConfig;
+  homer: HomerConfig;
 }

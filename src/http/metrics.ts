@@ -14,6 +14,10 @@ export interface Metrics {
   rejected(code: string, status: number | null): void;
   /** a CDR sink that also counts what it writes */
   observe(sink: CdrSink): CdrSink;
+  /** Redis did not answer for a call: what it was asked (limits, nonces), and whether the call went on (src/cluster/) */
+  sharedStateUnreachable(what: string, outcome: string): void;
+  /** with Redis configured: whether it answers, read when scraped */
+  watchSharedState(up: () => boolean): void;
 }
 
 export function createMetrics(calls: CallRegistry, media: MediaService, drachtioUp: () => boolean): Metrics {
@@ -25,6 +29,10 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40], registers: [registry],
   });
   const rejections = new Counter({ name: 'wagw_admission_rejections_total', help: 'Requests refused before a call started (INVITEs, and OPTIONS, REGISTER, ... outside a dialog), by code; status "none" when dropped without an answer', labelNames: ['code', 'status'], registers: [registry] });
+  const sharedUnreachable = new Counter({
+    name: 'wagw_shared_state_unreachable_total', help: 'Calls decided while Redis did not answer: what it was asked (limits, nonces) and the outcome (admitted: fail-open, refused: fail-closed or over this instance\'s own limits)',
+    labelNames: ['what', 'outcome'], registers: [registry],
+  });
   const authFailures = new Counter({ name: 'wagw_auth_failures_total', help: 'INVITEs with wrong credentials', registers: [registry] });
   new Gauge({
     name: 'wagw_active_calls', help: 'Calls in progress by direction and business number', labelNames: ['direction', 'business_number'], registers: [registry],
@@ -46,6 +54,12 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
     rejected(code, status) {
       rejections.inc({ code, status: status === null ? 'none' : String(status) });
       if (code === 'AUTH_FAILED') authFailures.inc();
+    },
+    sharedStateUnreachable(what, outcome) {
+      sharedUnreachable.inc({ what, outcome });
+    },
+    watchSharedState(up) {
+      new Gauge({ name: 'wagw_shared_state_up', help: '1 when Redis (shared limits and nonces) answers', registers: [registry], collect() { this.set(up() ? 1 : 0); } });
     },
     observe(sink) {
       return {

@@ -1,14 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { handleMediaAdmin, type MediaAdmin } from './media-admin';
 
 /** What the HTTP endpoints read; they never reach into calls. */
 export interface HealthSource {
   /** drachtio connected, a media server up, not draining */
   ready(): { ready: boolean; drachtio: boolean; mediaServers: number; draining: boolean; activeCalls: number };
   metrics: Registry;
+  /** the media servers: list, drain, resume (media-admin.ts) */
+  media?: MediaAdmin;
 }
 
-/** /healthz (process up), /readyz (can take calls), /metrics (Prometheus) */
+/** /healthz (process up), /readyz (can take calls), /metrics (Prometheus), /media-servers (list, drain) */
 export function startHttp(host: string, port: number, src: HealthSource): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -22,7 +25,7 @@ export function startHttp(host: string, port: number, src: HealthSource): Promis
         (text) => res.writeHead(200, { 'content-type': src.metrics.contentType }).end(text),
         (err: Error) => res.writeHead(500).end(err.message),
       );
-    } else {
+    } else if (!src.media || !handleMediaAdmin(req, res, path ?? '/', src.media)) {
       res.writeHead(404).end();
     }
   });

@@ -26,6 +26,8 @@ class ServerSlot {
   ms: FsMediaServer | null = null;
   /** FreeSWITCH channels the gateway holds here (FreeSWITCH's own count comes only every 20 s) */
   legs = 0;
+  /** no new calls here; the ones it has go on (drain through the HTTP API or the CLI) */
+  drained = false;
   /** SIP address of the `<profile>_ipv6` profile, which answers IPv6 offers (null: the server has none) */
   ipv6Sip: string | null = null;
   /** an IPv6 offer was answered by the IPv4 profile (said once per connection) */
@@ -91,6 +93,11 @@ class ServerSlot {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.connect(), RECONNECT_MS);
+  }
+
+  legEnded(): void {
+    this.legs--;
+    if (this.drained && this.legs === 0) this.log.info({ server: this.name }, 'drained media server has no calls left');
   }
 
   stop(): void {
@@ -181,7 +188,7 @@ class FsSession implements MediaSession {
     slot.legs++;
     try {
       const leg = await making;
-      leg.whenClosed(() => slot.legs--);
+      leg.whenClosed(() => slot.legEnded());
       return leg;
     } catch (err) {
       slot.legs--;
@@ -192,7 +199,7 @@ class FsSession implements MediaSession {
 
 export class FsMediaService implements MediaService {
   private readonly slots: ServerSlot[];
-  private readonly originate = new OriginateRegistry();
+  private readonly originate: OriginateRegistry;
   /** drachtio's SIP address for FreeSWITCH's own INVITEs (set when drachtio connects) */
   private drachtioSip = '127.0.0.1:5060';
 
@@ -200,7 +207,8 @@ export class FsMediaService implements MediaService {
 
   private readonly telephoneEvent: TelephoneEventCheck;
 
-  constructor(srf: Srf, servers: readonly FreeswitchServer[], log: Logger) {
+  constructor(srf: Srf, servers: readonly FreeswitchServer[], private readonly log: Logger, opts: { legUser?: string } = {}) {
+    this.originate = new OriginateRegistry(opts.legUser);
     this.telephoneEvent = new TelephoneEventCheck(log);
     const mrf = new Mrf(srf);
     this.slots = servers.map((s) => new ServerSlot(s, mrf, log, (name) => this.lostListeners.forEach((l) => l(name))));
@@ -220,7 +228,7 @@ export class FsMediaService implements MediaService {
   allocate(): MediaSession | null {
     let best: ServerSlot | null = null;
     for (const s of this.slots) {
-      if (!s.ms?.connected()) continue;
+      if (!s.ms?.connected() || s.drained) continue;
       if (!best || s.legs < best.legs) best = s;
     }
     return best?.ms ? new FsSession(best.ms, best, best.conf.profile, this.originate, () => this.drachtioSip, this.telephoneEvent) : null;
@@ -242,6 +250,29 @@ export class FsMediaService implements MediaService {
   setDrachtioHostport(hostport: string): void {
     const target = localSipTarget(parseHostports(hostport), 'udp', 4);
     if (target) this.drachtioSip = target;
+  }
+
+  /**
+   * Drain a media server (`host:port` of its event socket, as configured): no new calls go
+   * there, its calls finish. `false` undoes it. Returns false for a server not configured.
+   */
+  drain(server: string, drained = true): boolean {
+    const slot = this.slots.find((s) => s.name === server);
+    if (!slot) return false;
+    if (slot.drained !== drained) this.log.info({ server, legs: slot.legs }, drained ? 'media server drained: no new calls' : 'media server takes new calls again');
+    slot.drained = drained;
+    if (drained && slot.legs === 0) this.log.info({ server }, 'drained media server has no calls left');
+    return true;
+  }
+
+  /** each configured media server: connected, drained, and the FreeSWITCH channels the gateway holds there */
+  servers(): { server: string; connected: boolean; drained: boolean; legs: number }[] {
+    return this.slots.map((s) => ({ server: s.name, connected: s.ms?.connected() ?? false, drained: s.drained, legs: s.legs }));
+  }
+
+  /** connected and not drained: where new calls can go */
+  availableCount(): number {
+    return this.slots.filter((s) => s.ms?.connected() && !s.drained).length;
   }
 
   healthyCount(): number {

@@ -69,6 +69,13 @@ export class OriginatedLeg extends FsDialogLeg {
  * hands every INVITE that carries `X-WA-Leg-Id` from a media server to `claim()`.
  */
 export class OriginateRegistry {
+  /**
+   * `legUser`: the Request-URI user of the legs' INVITEs; with several gateways on one
+   * drachtio-server it names this instance, so drachtio-server's router hands the leg back
+   * to it (src/cluster/call-router.ts)
+   */
+  constructor(private readonly legUser = 'wa-leg') {}
+
   private readonly pending = new Map<string, (req: Request, res: Response) => void>();
 
   async originate(ms: FsMediaServer, srf: Srf, profile: string, drachtioSip: string, vars: Record<string, string>): Promise<OriginatedLeg> {
@@ -88,7 +95,7 @@ export class OriginateRegistry {
     });
     // the job ends when the far side's answer has reached FreeSWITCH and the channel is parked
     const originated = new Promise<void>((resolve, reject) => {
-      ms.conn.bgapi(`originate {${varString}}sofia/${profile}/sip:wa-leg@${drachtioSip} &park()`, (evt) => {
+      ms.conn.bgapi(`originate {${varString}}sofia/${profile}/sip:${this.legUser}@${drachtioSip} &park()`, (evt) => {
         const body = evt.getBody().trim();
         if (body.startsWith('+OK')) resolve();
         else reject(new Error(`originate: ${body}`));

@@ -23,6 +23,8 @@ export const REJECTIONS = {
   LIMIT_CALLS: { status: 503, reason: 'Too Many Calls' },
   LIMIT_NUMBER: { status: 503, reason: 'Too Many Calls For Number' },
   LIMIT_CPS: { status: 503, reason: 'Call Rate Exceeded' },
+  // Redis (limits, used nonces) unreachable and redis.on_unreachable is fail-closed
+  SHARED_STATE_UNAVAILABLE: { status: 503, reason: 'Service Unavailable' },
   INTERNAL: { status: 500, reason: 'Server Internal Error' },
   // hostile or unexpected input outside a dialog (src/sip/request-rules.ts; SPEC R5)
   BAD_REQUEST_URI_SYNTAX: { status: 400, reason: 'Bad Request-URI' },

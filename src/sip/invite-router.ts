@@ -8,10 +8,11 @@ import type { MediaService, MediaSession } from '../media/types';
 import type { Logger } from '../util/logger';
 import type { RateLimitedLog } from '../util/rate-limited-log';
 import { REJECTIONS, reject, type Rejection, type RejectionCode } from './errors';
-import type { CallLimits } from './limits';
+import { isGrant, type CallLimiter, type LimitDecision } from './call-limiter';
 import { inviteView, type InviteView } from './invite-view';
 import type { InboundCall, MetaAdmission } from './meta-admission';
 import { answeringMeta, callingMeta, type MetaContact } from './meta-contact';
+import type { NonceProof } from './nonce-proof';
 import type { OutboundCall, PbxAdmission } from './pbx-admission';
 import { checkExtensions } from './request-rules';
 import type { SrfRequest, SrfResponse } from './srf-types';
@@ -22,8 +23,11 @@ export interface Routing {
   metaAdmission: MetaAdmission;
   pbxAdmission: PbxAdmission;
   metaTls: MetaTlsCheck;
-  limits: CallLimits;
+  /** this process's own limits, or those of every instance together (src/cluster/shared-limiter.ts) */
+  limits: CallLimiter;
   session: SessionDeps;
+  /** the header that carries the Meta leg's Call-ID to the PBX, for Homer ('' = none) */
+  correlationHeader?: string;
 }
 
 export interface InviteRouterDeps {
@@ -35,7 +39,32 @@ export interface InviteRouterDeps {
   metaContact: MetaContact;
   /** refusal lines, at most one per source address and code per interval */
   refusals: RateLimitedLog;
+  /** digest nonces used at any gateway instance (src/cluster/shared-nonces.ts); absent: this instance's own check only */
+  nonces?: { claim(proof: NonceProof, ttlMs: number): Promise<Rejection | null> };
   log: Logger;
+}
+
+/** what every admission hands on: the business number, and the digest nonce if one was checked */
+type Admitted = { business: { number: string }; proof?: NonceProof };
+
+/** an admitted INVITE on its way through the steps that may wait for Redis */
+interface Admission<T extends Admitted> {
+  req: SrfRequest;
+  res: SrfResponse;
+  log: Logger;
+  r: Routing;
+  call: T;
+  begin: (call: T, m: MediaSession) => string;
+  /** set once a step waits: a CANCEL meanwhile stops the call before it starts */
+  cancel: { cancelled: boolean } | null;
+}
+
+function watchCancel(req: SrfRequest): { cancelled: boolean } {
+  const c = { cancelled: false };
+  req.on('cancel', () => {
+    c.cancelled = true;
+  });
+  return c;
 }
 
 /**
@@ -75,12 +104,12 @@ export class InviteRouter {
         return;
       }
       if (r.metaAdmission.isMetaSource(req.source_address)) {
-        this.start(res, log, r, r.metaAdmission.admit(view), (call, media) => this.inbound(r, req, res, view, call, media));
+        this.start(req, res, log, r, r.metaAdmission.admit(view), (call, media) => this.inbound(r, req, res, view, call, media));
         return;
       }
       const pbx = r.pbxAdmission.identify(req.source_address);
       if (pbx) {
-        this.start(res, log, r, r.pbxAdmission.admit(view, pbx), (call, media) => this.outbound(r, req, res, view, call, media));
+        this.start(req, res, log, r, r.pbxAdmission.admit(view, pbx), (call, media) => this.outbound(r, req, res, view, call, media));
         return;
       }
       this.refuse(res, log, reject('SOURCE_NOT_ALLOWED', 'INVITE from an address that is neither Meta nor a configured PBX'));
@@ -90,32 +119,74 @@ export class InviteRouter {
     }
   }
 
-  /** refuse, or check the limits, allocate a media server and start the session */
-  private start<T extends { business: { number: string } }>(res: SrfResponse, log: Logger, r: Routing, admitted: T | Rejection, begin: (call: T, m: MediaSession) => void): void {
+  /** refuse, or check the nonce and the limits, allocate a media server and start the session */
+  private start<T extends Admitted>(req: SrfRequest, res: SrfResponse, log: Logger, r: Routing, admitted: T | Rejection, begin: (call: T, m: MediaSession) => string): void {
     if ('code' in admitted) {
       this.refuse(res, log, admitted);
       return;
     }
-    const over = r.limits.check(admitted.business.number);
-    if (over) {
-      this.refuse(res, log, over);
+    const a: Admission<T> = { req, res, log, r, call: admitted, begin, cancel: null };
+    const claim = admitted.proof && this.deps.nonces ? this.deps.nonces.claim(admitted.proof, r.meta.nonce_ttl_seconds * 1000) : null;
+    if (!claim) {
+      this.limit(a);
+      return;
+    }
+    a.cancel = watchCancel(req);
+    this.later(a, claim.then((replay) => (replay ? this.refuse(res, log, replay) : this.limit(a))));
+  }
+
+  /**
+   * The limits: this process's own answer at once (no Redis, so no await: set-up is as fast
+   * as before), or all instances' after a round trip to Redis (src/cluster/shared-limiter.ts).
+   */
+  private limit<T extends Admitted>(a: Admission<T>): void {
+    const decision = a.r.limits.acquire(a.call.business.number);
+    if (!(decision instanceof Promise)) {
+      this.launch(a, decision);
+      return;
+    }
+    a.cancel ??= watchCancel(a.req);
+    this.later(a, decision.then((d) => this.launch(a, d)));
+  }
+
+  /** a media server, then the session; the grant goes back when the call leaves the registry */
+  private launch<T extends Admitted>(a: Admission<T>, decision: LimitDecision): void {
+    if (!isGrant(decision)) {
+      this.refuse(a.res, a.log, decision);
+      return;
+    }
+    if (a.cancel?.cancelled) {
+      // drachtio-server has answered the CANCEL 487 itself
+      decision.release();
+      a.log.debug('CANCEL while Redis was asked: not started');
       return;
     }
     const media = this.deps.media.allocate();
     if (!media) {
-      this.refuse(res, log, reject('NO_MEDIA_SERVER', 'no FreeSWITCH server is connected'));
+      decision.release();
+      this.refuse(a.res, a.log, reject('NO_MEDIA_SERVER', 'no FreeSWITCH server is connected'));
       return;
     }
-    begin(admitted, media);
+    const id = a.begin(a.call, media);
+    a.r.session.registry.whenRemoved(id, () => decision.release());
   }
 
-  private inbound(r: Routing, req: SrfRequest, res: SrfResponse, view: InviteView, call: InboundCall, media: MediaSession): void {
-    this.deps.log.info({ callId: view.callId, business: call.business.number, caller: call.caller, pbx: call.pbx.name }, 'Meta call admitted');
+  private later<T extends Admitted>(a: Admission<T>, step: Promise<void>): void {
+    step.catch((err: unknown) => {
+      a.log.error({ err }, 'bug while admitting an INVITE');
+      if (!a.res.finalResponseSent) a.res.send(500);
+    });
+  }
+
+  private inbound(r: Routing, req: SrfRequest, res: SrfResponse, view: InviteView, admitted: InboundCall, media: MediaSession): string {
+    this.deps.log.info({ callId: view.callId, business: admitted.business.number, caller: admitted.caller, pbx: admitted.pbx.name }, 'Meta call admitted');
     const facts: CallFacts = {
-      direction: 'user-initiated', businessNumber: call.business.number, whatsappUser: call.caller ?? call.userId ?? 'anonymous', wacid: call.wacid,
-      pbx: call.pbx.name, pbxDestination: call.destination, metaCallId: view.callId, pbxCallId: null, mediaServer: null,
+      direction: 'user-initiated', businessNumber: admitted.business.number, whatsappUser: admitted.caller ?? admitted.userId ?? 'anonymous', wacid: admitted.wacid,
+      pbx: admitted.pbx.name, pbxDestination: admitted.destination, metaCallId: view.callId, pbxCallId: null, mediaServer: null,
       metaCallDuration: null, metaWarning: null,
     };
+    // Homer links the two legs by this header on the PBX leg (homer.correlation_header)
+    const call = r.correlationHeader ? { ...admitted, pbxHeaders: { ...admitted.pbxHeaders, [r.correlationHeader]: view.callId } } : admitted;
     const far = new PbxFarSide(r.session.sip, call, r.meta.hostname);
     // our 200 OK to Meta carries a sip: Contact (meta-contact.ts)
     const deps = { ...r.session, sip: answeringMeta(r.session.sip, this.deps.metaContact, req) };
@@ -123,9 +194,10 @@ export class InviteRouter {
       metaCallId: view.callId, wacid: call.wacid, business: call.business.number,
     }, userCallTransfers(r.session.sip, call, r.meta.hostname));
     void session.run(media);
+    return session.id;
   }
 
-  private outbound(r: Routing, req: SrfRequest, res: SrfResponse, view: InviteView, call: OutboundCall, media: MediaSession): void {
+  private outbound(r: Routing, req: SrfRequest, res: SrfResponse, view: InviteView, call: OutboundCall, media: MediaSession): string {
     this.deps.log.info({ callId: view.callId, business: call.business.number, dialed: call.dialed, pbx: call.pbx.name }, 'PBX call admitted');
     const facts: CallFacts = {
       direction: 'business-initiated', businessNumber: call.business.number, whatsappUser: call.dialed, wacid: null,
@@ -137,6 +209,7 @@ export class InviteRouter {
       pbxCallId: view.callId, business: call.business.number, dialed: call.dialed,
     }, agentCallTransfers(r.session.sip, call, r.meta.hostname));
     void session.run(media);
+    return session.id;
   }
 
   private refuse(res: SrfResponse, log: Logger, r: Rejection): void {

@@ -5,6 +5,7 @@ import { addressSet, type AddressSet } from '../util/cidr';
 import { reject, type Rejection } from './errors';
 import { callerNumber, callerUserId, metaValuesAsHeaders, parseMetaRequestUri, wacidOf } from './meta-trunk';
 import type { InviteView } from './invite-view';
+import type { NonceProof } from './nonce-proof';
 
 /**
  * Admission of a call from Meta (SPEC M1-M3, R1, R2): transport and source, Request-URI,
@@ -23,6 +24,8 @@ export interface InboundCall {
   destination: string;
   /** Meta's values (x-wa-meta-*, trunk-group params) as headers for the PBX */
   pbxHeaders: Record<string, string>;
+  /** the nonce that authenticated the INVITE: other gateway instances must not have taken it (shared-nonces.ts) */
+  proof?: NonceProof;
 }
 
 export interface MetaAdmissionDeps {
@@ -57,8 +60,8 @@ export class MetaAdmission {
     const business = this.numbers.get(ruri.number);
     if (!business) return reject('UNKNOWN_NUMBER', `no business number ${ruri.number} configured`);
 
-    const auth = this.authenticate(req, business);
-    if (auth) return auth;
+    const proof = this.authenticate(req, business);
+    if ('code' in proof) return proof;
 
     const offer = checkMetaOffer(req.body);
     if (!offer.ok) return reject(offer.kind, offer.detail);
@@ -86,11 +89,12 @@ export class MetaAdmission {
       pbx,
       destination: rule.destination,
       pbxHeaders,
+      proof,
     };
   }
 
   /** digest (SPEC M3): username = business digits, password = the number's Meta SIP password */
-  private authenticate(req: InviteView, business: BusinessNumber): Rejection | null {
+  private authenticate(req: InviteView, business: BusinessNumber): Rejection | NonceProof {
     const proxy = this.deps.meta.challenge_status === 407;
     const header = req.get(proxy ? 'Proxy-Authorization' : 'Authorization');
     const challengeName = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
@@ -99,7 +103,9 @@ export class MetaAdmission {
       username: business.number.slice(1),
       password: business.sip_password,
     });
-    if (result.ok) return null;
+    if (result.ok) {
+      return { nonce: result.nonce, replayed: reject(challengeCode, 'nonce replayed (used at another instance): fresh challenge', { [challengeName]: this.deps.digest.challenge(true) }) };
+    }
     switch (result.reason) {
       case 'missing':
         return reject(challengeCode, 'no credentials: challenge', { [challengeName]: this.deps.digest.challenge() });

@@ -5,6 +5,7 @@ import { addressSet, type AddressSet } from '../util/cidr';
 import { normalizeDialed } from './dial-plan';
 import { reject, type Rejection } from './errors';
 import type { InviteView } from './invite-view';
+import type { NonceProof } from './nonce-proof';
 import { pbxProof } from './pbx-trust';
 
 /**
@@ -20,6 +21,8 @@ export interface OutboundCall {
   /** the WhatsApp user, E.164 */
   dialed: string;
   business: BusinessNumber;
+  /** the nonce that authenticated the INVITE, when the PBX is challenged (shared-nonces.ts) */
+  proof?: NonceProof;
 }
 
 export class PbxAdmission {
@@ -37,16 +40,18 @@ export class PbxAdmission {
   }
 
   admit(req: InviteView, pbx: PbxTarget): OutboundCall | Rejection {
-    const proof = pbxProof(pbx, req.protocol);
-    if (proof === 'refuse') {
+    const trust = pbxProof(pbx, req.protocol);
+    if (trust === 'refuse') {
       return reject('UDP_SOURCE_UNTRUSTED', `PBX ${pbx.name}: INVITE over UDP and the PBX has neither inbound_auth nor trust_udp_source`);
     }
-    if (proof === 'digest' && pbx.inbound_auth) {
+    let proof: NonceProof | undefined;
+    if (trust === 'digest' && pbx.inbound_auth) {
       const r = this.digest.verify(req.get('Proxy-Authorization'), 'INVITE', pbx.inbound_auth);
       if (!r.ok && (r.reason === 'missing' || r.reason === 'stale' || r.reason === 'replayed')) {
         return reject('AUTH_CHALLENGE_PROXY', `PBX ${pbx.name}: ${r.reason}`, { 'Proxy-Authenticate': this.digest.challenge(r.reason !== 'missing') });
       }
       if (!r.ok) return reject('AUTH_FAILED', `PBX ${pbx.name}: digest ${r.reason}`);
+      proof = { nonce: r.nonce, replayed: reject('AUTH_CHALLENGE_PROXY', `PBX ${pbx.name}: nonce replayed (used at another instance)`, { 'Proxy-Authenticate': this.digest.challenge(true) }) };
     }
     const user = /^sips?:([^@;]+)[@;]/i.exec(req.uri)?.[1] ?? '';
     const dialed = normalizeDialed(user, pbx.dialing);
@@ -56,7 +61,7 @@ export class PbxAdmission {
     if ('code' in business) return business;
     const offer = checkPbxOffer(req.body);
     if (!offer.ok) return reject(offer.kind, offer.detail);
-    return { pbx, dialed, business };
+    return proof ? { pbx, dialed, business, proof } : { pbx, dialed, business };
   }
 
   /**
