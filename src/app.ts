@@ -3,6 +3,7 @@ import Srf from 'drachtio-srf';
 import { DigestServer } from './auth/digest-server';
 import { createCdrSink } from './cdr/cdr';
 import type { SessionDeps } from './call/call-session';
+import { CallPermissionGate } from './call/call-permission';
 import { CallRegistry } from './call/registry';
 import { CLUSTER_TAG, instanceTag, legUser } from './cluster/call-router';
 import { createSharedState, type SharedState } from './cluster/shared-state';
@@ -17,6 +18,7 @@ import { guardUnparseable } from './sip/drachtio-parse-guard';
 import { DROPS } from './sip/errors';
 import { MetaAdmission } from './sip/meta-admission';
 import { MetaContact } from './sip/meta-contact';
+import { countryWarnings } from './sip/meta-countries';
 import { MetaTlsVerifier } from './sip/meta-tls';
 import { OUT_OF_DIALOG_METHODS, OutOfDialogRouter } from './sip/out-of-dialog';
 import { PbxAdmission } from './sip/pbx-admission';
@@ -81,8 +83,9 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     const next: Routing = {
       meta: cfg.meta,
       metaAdmission: new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest }),
-      pbxAdmission: new PbxAdmission(cfg.pbxs, cfg.numbers, pbxDigest),
+      pbxAdmission: new PbxAdmission(cfg.pbxs, cfg.numbers, pbxDigest, cfg.meta.hostname),
       metaTls: new MetaTlsVerifier(cfg.meta),
+      permissions,
       limits: shared ? shared.limiter : own,
       correlationHeader: cfg.homer.correlation_header,
       session,
@@ -92,12 +95,17 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     shared?.configure(cfg.limits, own);
     // a PBX trusted on its UDP source, or one whose UDP calls will be refused: said at every (re)load
     for (const w of pbxTrustWarnings(cfg.pbxs)) log.warn({ pbx: w.pbx }, w.msg);
+    // numbers of countries where Meta offers no business-initiated calling (meta-countries.ts)
+    for (const w of countryWarnings(cfg.numbers)) log.warn({ business: w.number }, w.msg);
     return next;
   };
-  let routing = buildRouting(initial);
-
   // refusals are logged at most once per source address and code a minute, with a count (SPEC R5)
   const refusals = new RateLimitedLog(log, { intervalMs: REFUSAL_LOG_INTERVAL_MS, maxKeys: REFUSAL_LOG_MAX_SOURCES });
+  // kept across reloads: its cache and its rate limit toward the Graph API
+  const permissions = new CallPermissionGate({
+    log, refusals, events: { checked: (result, reason) => metrics.permissionChecked(result, reason), requested: (result) => metrics.permissionRequested(result) },
+  });
+  let routing = buildRouting(initial);
   const metaContact = new MetaContact();
   const router = new InviteRouter({
     metaContact,

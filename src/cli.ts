@@ -1,5 +1,5 @@
 /**
- * Operator command line (SPEC O4): `meta configure|show`, `check-tls`, `check-config`, `schema`.
+ * Operator command line (SPEC O4): `meta configure|show|permission|request-permission`, `check-tls`, `check-config`, `schema`.
  * `run()` parses argv and dispatches; it returns the exit code and writes only through the
  * given Io, so tests can call it in-process. Run as a script, it uses the real process.
  */
@@ -7,6 +7,7 @@ import { checkConfig } from './cli/check-config';
 import { checkTls } from './cli/check-tls';
 import type { Env } from './cli/graph';
 import { metaConfigure } from './cli/meta-configure';
+import { metaPermission, metaRequestPermission } from './cli/meta-permission';
 import { metaShow } from './cli/meta-show';
 import { schemaCommand } from './cli/schema';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, type Io, processIo, UsageError } from './cli/output';
@@ -23,7 +24,9 @@ async function dispatch(argv: readonly string[], env: Env, io: Io): Promise<numb
       const [sub, ...args] = rest;
       if (sub === 'configure') return metaConfigure(args, env, io);
       if (sub === 'show') return metaShow(args, env, io);
-      throw new UsageError(sub === undefined ? 'meta needs a subcommand: configure or show' : `unknown meta subcommand ${sub}`);
+      if (sub === 'permission') return metaPermission(args, env, io);
+      if (sub === 'request-permission') return metaRequestPermission(args, env, io);
+      throw new UsageError(sub === undefined ? 'meta needs a subcommand: configure, show, permission or request-permission' : `unknown meta subcommand ${sub}`);
     }
     case 'check-tls':
       return checkTls(rest, io);

@@ -141,7 +141,7 @@ export class B2buaSession extends CallSession {
         // refused by ourselves before anything was sent (Meta's certificate failed the check)
         const detail = (err as { detail?: string }).detail;
         if (detail) this.log.warn({ cause: out.cause, detail }, 'call refused before it reached the far side');
-        this.failCaller(out, out.cause, this.far.side, out.headers);
+        this.failCaller(out, out.cause, out.by ?? this.far.side, out.headers);
       }
       return null;
     }

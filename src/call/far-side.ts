@@ -19,8 +19,10 @@ export interface FailureOutcome extends FinalResponse {
   cause: string;
   /** response headers for the calling side (Meta's Warning, ...) */
   headers?: Record<string, string>;
-  /** Meta's Warning text, for the CDR */
+  /** Meta's Warning text, for the CDR (or ours, when the gateway refused before anything went out) */
   warning?: string;
+  /** who ended the call, when not the far side: the gateway refused it before anything went out */
+  by?: 'gateway';
 }
 
 export interface FarSide {

@@ -6,7 +6,10 @@ import type { PinnedAddress } from '../sip/meta-tls';
 import type { OutboundCall } from '../sip/pbx-admission';
 import { isSipError, type SipErrorLike, type SipSignaling, type SrfDialog, type SrfRequest } from '../sip/srf-types';
 import { uriHostPort } from '../util/sip-uri';
+import { ABORTED, untilAborted } from '../util/abort';
+import type { PermissionCheck } from './call-permission';
 import { mapMetaFailureToPbx, META_NO_ANSWER } from './failure-map';
+import { metaRefusalCause, REFUSAL_CAUSES, warningHeader, type RefusalCause } from './refusal-causes';
 import type { DialEvents, FailureOutcome, FarSide } from './far-side';
 
 /** the address Meta's certificate was verified at, where the INVITE then goes (src/sip/meta-tls.ts) */
@@ -28,7 +31,10 @@ const ABANDONED = () => sipError(487, 'Request Terminated');
  * Dialing Meta for an agent's call (SPEC M5-M8, M10): `sip:+<user>@wa.meta.vc;transport=tls`
  * over TLS to Meta's SIP host, From = the business number at our configured hostname, an
  * SDES Opus offer, no session timers. Meta's 407/401 is answered once (MD5 or SHA-256)
- * with the same Call-ID and From tag and CSeq+1; a second challenge fails the call.
+ * with the same Call-ID and From tag and CSeq+1; a second challenge fails the call. Before
+ * the first INVITE, Meta's certificate is checked where it goes and, when the business number
+ * has Graph API access, the call permission of the WhatsApp user (a refusal there: 403 to the
+ * PBX, nothing to Meta).
  */
 export class MetaFarSide implements FarSide {
   readonly side = 'meta' as const;
@@ -39,6 +45,8 @@ export class MetaFarSide implements FarSide {
     private readonly meta: MetaConfig,
     private readonly call: OutboundCall,
     private readonly tls: MetaTlsCheck,
+    /** Meta's call permissions, asked before the INVITE (call-permission.ts); none: Meta decides */
+    private readonly permissions: PermissionCheck | null = null,
   ) {}
 
   get ringTimeoutMs(): number {
@@ -55,6 +63,8 @@ export class MetaFarSide implements FarSide {
   }
 
   async dial(localSdp: string, events: DialEvents): Promise<SrfDialog> {
+    // asked beside the TLS check, so the Graph API's round trip overlaps the handshake
+    const permission = this.permissions?.check(this.call.business, this.call.dialed, events.signal) ?? null;
     let pinned: PinnedAddress;
     try {
       pinned = await this.tls.pin();
@@ -62,6 +72,12 @@ export class MetaFarSide implements FarSide {
       throw Object.assign(sipError(503, 'Service Unavailable'), { gatewayCause: META_TLS_FAILED, detail: (err as Error).message });
     }
     if (events.signal.aborted) throw ABANDONED();
+    if (permission) {
+      // the call stays abandonable while the Graph API is asked
+      const outcome = await untilAborted(permission, events.signal);
+      if (outcome === ABORTED || events.signal.aborted) throw ABANDONED();
+      if (outcome.kind === 'refuse') throw this.refusal(outcome.cause, outcome.text);
+    }
     const uri = `sip:${this.call.dialed}@${this.meta.outbound_domain};transport=tls`;
     // exactly the address whose certificate was just verified, for both INVITEs
     const proxy = `sip:${uriHostPort(pinned.address, pinned.port)};transport=tls`;
@@ -95,14 +111,30 @@ export class MetaFarSide implements FarSide {
     }
   }
 
+  /** refused here, before anything went to Meta: 403, our plain-words Warning, the cause for the CDR */
+  private refusal(cause: RefusalCause, text: string): SipErrorLike {
+    const warning = warningHeader(this.meta.hostname, text);
+    return Object.assign(sipError(403, REFUSAL_CAUSES[cause].reason), { gatewayCause: cause, gatewayWarning: warning, detail: text });
+  }
+
+  /**
+   * Our own refusals as they were made; Meta's as the table in failure-map.ts has it, and a
+   * Warning text of Meta's we know mapped to the same plain cause as ours: the PBX gets our
+   * Warning in plain words first, then Meta's as it came; the CDR Meta's.
+   */
   mapFailure(err: SipErrorLike): FailureOutcome {
+    const own = err as { gatewayCause?: string; gatewayWarning?: string };
+    if (own.gatewayCause) {
+      const w = own.gatewayWarning;
+      return { ...mapMetaFailureToPbx(err.status, err.reason), cause: own.gatewayCause, by: 'gateway', ...(w ? { warning: w, headers: { Warning: w } } : {}) };
+    }
     const warning = err.res?.get('Warning');
     const resp = mapMetaFailureToPbx(err.status, err.reason);
-    const gatewayCause = (err as { gatewayCause?: string }).gatewayCause;
-    return {
-      ...resp,
-      cause: gatewayCause ?? `meta-${err.status}`,
-      ...(warning ? { warning, headers: { Warning: warning } } : {}),
-    };
+    const cause = err.status === 403 || err.status === 400 ? metaRefusalCause(warning) : null;
+    if (!cause || !warning) return { ...resp, cause: `meta-${err.status}`, ...(warning ? { warning, headers: { Warning: warning } } : {}) };
+    // what the check let through (or could not check) Meta knows better: ask again next time
+    if (cause === 'no-call-permission' || cause === 'call-limit') this.permissions?.forget(this.call.business, this.call.dialed);
+    const ours = warningHeader(this.meta.hostname, REFUSAL_CAUSES[cause].text);
+    return { status: resp.status, reason: REFUSAL_CAUSES[cause].reason, cause, warning, headers: { Warning: `${ours}, ${warning}` } };
   }
 }

@@ -23,7 +23,7 @@ export interface CdrRecord {
   sip_status: number;
   /** Meta's x-wa-meta-call-duration from its BYE, when present */
   meta_call_duration_s: number | null;
-  /** Meta's Warning text on a failed business-initiated call */
+  /** the Warning of a refused business-initiated call: Meta's, or the gateway's own (ended_by gateway) */
   meta_warning: string | null;
   media_server: string | null;
 }

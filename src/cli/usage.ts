@@ -11,6 +11,16 @@ usage:
       Print the number's calling settings (GET /<ID>/settings). With
       --include-sip-credentials, also print Meta's SIP password for each server
       (the only place this tool prints a password).
+  wa-sip-gateway meta permission <business> <user> [--config FILE]
+      Print Meta's call permission state for the WhatsApp user (GET
+      /<ID>/call_permissions): the permission, start_call and
+      send_call_permission_request with their limits, and what the gateway
+      would do with an agent's call to the user.
+  wa-sip-gateway meta request-permission <business> <user> [--config FILE] [--text TEXT]
+      Send the user Meta's call permission request message (POST /<ID>/messages).
+      <business>: the phone number ID (token from WA_GRAPH_TOKEN), or the business
+      number (+E.164) with --config naming the gateway's YAML, whose
+      numbers[].call_permissions give ID, token, Graph URL, version and text.
   wa-sip-gateway check-tls <host> <port> [--servername NAME] [--ca FILE] [--timeout SECONDS]
       Check what Meta checks: TLS handshake, certificate chain (system CAs or FILE),
       certificate name (NAME, default host), and that no client certificate is requested.

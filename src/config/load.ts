@@ -4,7 +4,8 @@ import { hostname } from 'node:os';
 import convict from 'convict';
 import { parseDocument } from 'yaml';
 import { freeswitchSchema, numberSchema, pbxSchema, prefixRuleSchema, routeRuleSchema, topSchema } from './schema';
-import type { BusinessNumber, ClusterConfig, RedisConfig, FreeswitchServer, GatewayConfig, PbxTarget, RouteRule } from './types';
+import { GRAPH_URL_PATTERN, GRAPH_VERSION_PATTERN } from '../graph/graph-client';
+import type { BusinessNumber, CallPermissionConfig, ClusterConfig, RedisConfig, FreeswitchServer, GatewayConfig, PbxTarget, RouteRule } from './types';
 
 /**
  * The only reader of config files and of the environment (STYLE habit 8): YAML files are
@@ -119,10 +120,12 @@ function secret(sources: Source[], env: Env, key: string, envName: string, fileN
 }
 
 type Raw<T> = T & Record<string, string>;
+type RawCallPermissions = Omit<CallPermissionConfig, 'token'> & { token_env?: string; token_file?: string };
 
 function loadNumber(raw: unknown, i: number, sources: Source[], env: Env, pbxNames: Set<string>): BusinessNumber {
   const key = `numbers[${i}]`;
-  const n = validate<Raw<{ number: string; pbx: string; destination: string; routes: unknown[] }>>(numberSchema, raw, `${key}.`, sources);
+  type RawNumber = Raw<{ number: string; pbx: string; destination: string; routes: unknown[]; country_rule: 'refuse' | 'allow'; call_permissions: RawCallPermissions }>;
+  const n = validate<RawNumber>(numberSchema, raw, `${key}.`, sources);
   const rules = n.routes.map((r, j) => validate<RouteRule>(routeRuleSchema, r, `${key}.routes[${j}].`, sources));
   const routes: RouteRule[] = [...rules, { when: {}, pbx: n.pbx, destination: n.destination }];
   routes.forEach((r, j) => {
@@ -132,7 +135,25 @@ function loadNumber(raw: unknown, i: number, sources: Source[], env: Env, pbxNam
     }
   });
   const password = secret(sources, env, `${key}.sip_password`, n.sip_password_env ?? '', n.sip_password_file ?? '', true);
-  return { number: n.number, sip_password: password, routes };
+  const callPermissions = loadCallPermissions(n.call_permissions, `${key}.call_permissions`, sources, env);
+  return { number: n.number, sip_password: password, routes, country_rule: n.country_rule, call_permissions: callPermissions };
+}
+
+/** numbers[].call_permissions: off without a phone_number_id; with one, a token and a well-formed Graph URL and version */
+function loadCallPermissions(c: RawCallPermissions, key: string, sources: Source[], env: Env): CallPermissionConfig | null {
+  const fail = (k: string, detail: string) => new ConfigError(fileDefining(sources, `${key}.${k}`), `${key}.${k}`, detail);
+  if (!c.phone_number_id) {
+    const stray = c.token_env ? 'token_env' : c.token_file ? 'token_file' : c.request_permission ? 'request_permission' : null;
+    if (stray) throw fail('phone_number_id', `required: ${key}.${stray} is set but no phone_number_id`);
+    return null;
+  }
+  if (!/^\d+$/.test(c.phone_number_id)) throw fail('phone_number_id', 'must be the numeric phone number ID from WhatsApp Manager (not the phone number itself)');
+  const graphUrl = c.graph_url.replace(/\/+$/, '');
+  if (!GRAPH_URL_PATTERN.test(graphUrl)) throw fail('graph_url', `must start with https:// (got ${JSON.stringify(c.graph_url)})`);
+  if (!GRAPH_VERSION_PATTERN.test(c.graph_version)) throw fail('graph_version', `must look like v21.0 (got ${JSON.stringify(c.graph_version)})`);
+  const token = secret(sources, env, `${key}.token`, c.token_env ?? '', c.token_file ?? '', true);
+  const { token_env: _e, token_file: _f, ...rest } = c;
+  return { ...rest, graph_url: graphUrl, token };
 }
 
 function credentials(sources: Source[], env: Env, key: string, a: Raw<{ username: string }>): PbxTarget['auth'] {

@@ -1,4 +1,6 @@
 import convict from 'convict';
+import { DEFAULT_REQUEST_TEXT } from '../graph/call-permissions';
+import { DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION } from '../graph/graph-client';
 import { isValidCidr } from '../util/cidr';
 import { clusterSchema } from './cluster-schema';
 
@@ -199,6 +201,21 @@ export const numberSchema = {
   pbx: { doc: 'default PBX for calls to this number', format: 'nonempty-string', default: '' },
   destination: { doc: 'default extension / DID at that PBX', format: 'nonempty-string', default: '' },
   routes: { doc: 'rules checked before the default', format: 'object-list', default: [] as unknown[] },
+  country_rule: {
+    doc: 'agent calls from a number of a country where Meta offers no business-initiated calling (USA, Canada, Egypt, Vietnam, Nigeria): refuse them (403), or allow them to go to Meta',
+    format: ['refuse', 'allow'],
+    default: 'refuse',
+  },
+  call_permissions: {
+    phone_number_id: { doc: "the number's Graph API phone number ID; set: agent calls are checked against Meta's call permissions first", format: String, default: '' },
+    ...secretKeys('token'),
+    graph_url: { doc: 'Graph API base URL', format: String, default: DEFAULT_GRAPH_URL },
+    graph_version: { doc: 'Graph API version', format: String, default: DEFAULT_GRAPH_VERSION },
+    timeout_ms: { doc: 'how long set-up waits for the Graph API before the call goes to Meta unchecked', format: 'positive-int', default: 1000 },
+    cache_seconds: { doc: 'how long an answer is reused for the same WhatsApp user (1 or more)', format: 'positive-int', default: 10 },
+    request_permission: { doc: 'with no permission, send the user a call permission request (a free-form interactive message)', format: 'strict-boolean', default: false },
+    request_text: { doc: 'the body of that message', format: String, default: DEFAULT_REQUEST_TEXT },
+  },
 };
 
 export const pbxSchema = {

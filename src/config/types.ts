@@ -65,6 +65,31 @@ export interface BusinessNumber {
   /** the Meta-generated SIP password of this number */
   sip_password: string;
   routes: RouteRule[];
+  /**
+   * agent calls from a number of a country where Meta offers no business-initiated calling
+   * (src/sip/meta-countries.ts): refused with 403, or allowed to Meta. The loader always sets
+   * it (default refuse); absent (a number built by hand) is allow
+   */
+  country_rule?: 'refuse' | 'allow';
+  /** Graph API access for the call permission check of agent calls; absent or null: no check, Meta decides */
+  call_permissions?: CallPermissionConfig | null;
+}
+
+export interface CallPermissionConfig {
+  /** the number's Graph API phone number ID (not the number) */
+  phone_number_id: string;
+  /** Graph API access token (from token_env / token_file) */
+  token: string;
+  graph_url: string;
+  graph_version: string;
+  /** set-up waits this long for the Graph API at most; then the call goes to Meta unchecked */
+  timeout_ms: number;
+  /** an answer is reused this long for the same WhatsApp user */
+  cache_seconds: number;
+  /** with no permission, send the user a call permission request (a free-form interactive message) */
+  request_permission: boolean;
+  /** the body of that message */
+  request_text: string;
 }
 
 export interface PbxAuth {

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CdrRecord, CdrSink } from '../cdr/cdr';
 import type { CallRegistry } from '../call/registry';
+import { isRefusalCause } from '../call/refusal-causes';
 import type { MediaService } from '../media/types';
 
 /**
@@ -14,6 +15,10 @@ export interface Metrics {
   rejected(code: string, status: number | null): void;
   /** a CDR sink that also counts what it writes */
   observe(sink: CdrSink): CdrSink;
+  /** the call permission check of an agent's call (call-permission.ts): allow, refuse or unchecked, and why */
+  permissionChecked(result: string, reason: string): void;
+  /** a call permission request message sent to a WhatsApp user, or failed */
+  permissionRequested(result: 'sent' | 'failed'): void;
   /** Redis did not answer for a call: what it was asked (limits, nonces), and whether the call went on (src/cluster/) */
   sharedStateUnreachable(what: string, outcome: string): void;
   /** with Redis configured: whether it answers, read when scraped */
@@ -33,6 +38,9 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
     name: 'wagw_shared_state_unreachable_total', help: 'Calls decided while Redis did not answer: what it was asked (limits, nonces) and the outcome (admitted: fail-open, refused: fail-closed or over this instance\'s own limits)',
     labelNames: ['what', 'outcome'], registers: [registry],
   });
+  const permissionChecks = new Counter({ name: 'wagw_call_permission_checks_total', help: "Call permission checks of agents' calls: result allow / refuse / unchecked (the call went to Meta unchecked), with the permission, the refusal cause or why it was unchecked", labelNames: ['result', 'reason'], registers: [registry] });
+  const permissionRequests = new Counter({ name: 'wagw_call_permission_requests_total', help: 'Call permission request messages sent to WhatsApp users (result sent / failed)', labelNames: ['result'], registers: [registry] });
+  const agentRefusals = new Counter({ name: 'wagw_agent_call_refusals_total', help: "Agents' calls refused for a reason of Meta's rules (no call permission, call limit, ...), by who refused: the gateway before Meta, or Meta", labelNames: ['reason', 'by'], registers: [registry] });
   const authFailures = new Counter({ name: 'wagw_auth_failures_total', help: 'INVITEs with wrong credentials', registers: [registry] });
   new Gauge({
     name: 'wagw_active_calls', help: 'Calls in progress by direction and business number', labelNames: ['direction', 'business_number'], registers: [registry],
@@ -54,6 +62,8 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
     rejected(code, status) {
       rejections.inc({ code, status: status === null ? 'none' : String(status) });
       if (code === 'AUTH_FAILED') authFailures.inc();
+      // the country rule refuses in admission, before a call (and its CDR) exists
+      if (code === 'BUSINESS_CALLING_UNAVAILABLE') agentRefusals.inc({ reason: 'business-calling-unavailable', by: 'gateway' });
     },
     sharedStateUnreachable(what, outcome) {
       sharedUnreachable.inc({ what, outcome });
@@ -66,10 +76,17 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
         write(r: CdrRecord) {
           outcomes.inc({ direction: r.direction, status: String(r.sip_status) });
           if (r.setup_ms !== null) setup.observe({ direction: r.direction }, r.setup_ms / 1000);
+          if (r.direction === 'business-initiated' && isRefusalCause(r.cause)) agentRefusals.inc({ reason: r.cause, by: r.ended_by });
           sink.write(r);
         },
         close: () => sink.close(),
       };
+    },
+    permissionChecked(result, reason) {
+      permissionChecks.inc({ result, reason });
+    },
+    permissionRequested(result) {
+      permissionRequests.inc({ result });
     },
   };
 }

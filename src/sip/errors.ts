@@ -14,6 +14,8 @@ export const REJECTIONS = {
   BUSINESS_NUMBER_NOT_ALLOWED: { status: 403, reason: 'Forbidden' },
   ADDRESS_INCOMPLETE: { status: 484, reason: 'Address Incomplete' },
   NO_BUSINESS_NUMBER: { status: 403, reason: 'No Business Number' },
+  // an agent's call from a business number of a country where Meta offers no business-initiated calls (meta-countries.ts)
+  BUSINESS_CALLING_UNAVAILABLE: { status: 403, reason: 'Business Calling Unavailable' },
   NO_SDP: { status: 488, reason: 'Not Acceptable Here' },
   BAD_SDP: { status: 488, reason: 'Not Acceptable Here' },
   DTLS_OFFER: { status: 488, reason: 'Not Acceptable Here' },

@@ -1,4 +1,5 @@
 import { B2buaSession } from '../call/b2bua-session';
+import type { PermissionCheck } from '../call/call-permission';
 import type { CallFacts, SessionDeps } from '../call/call-session';
 import { MetaFarSide, type MetaTlsCheck } from '../call/meta-far-side';
 import { PbxFarSide } from '../call/pbx-far-side';
@@ -23,6 +24,8 @@ export interface Routing {
   metaAdmission: MetaAdmission;
   pbxAdmission: PbxAdmission;
   metaTls: MetaTlsCheck;
+  /** Meta's call permissions, asked before an agent's call goes out (kept across reloads: its cache and rate limit) */
+  permissions?: PermissionCheck;
   /** this process's own limits, or those of every instance together (src/cluster/shared-limiter.ts) */
   limits: CallLimiter;
   session: SessionDeps;
@@ -204,7 +207,7 @@ export class InviteRouter {
       pbx: call.pbx.name, pbxDestination: '', metaCallId: null, pbxCallId: view.callId, mediaServer: null,
       metaCallDuration: null, metaWarning: null,
     };
-    const far = new MetaFarSide(callingMeta(r.session.sip, this.deps.metaContact), r.meta, call, r.metaTls);
+    const far = new MetaFarSide(callingMeta(r.session.sip, this.deps.metaContact), r.meta, call, r.metaTls, r.permissions ?? null);
     const session = new B2buaSession(r.session, { side: 'pbx', req, res }, far, facts, {
       pbxCallId: view.callId, business: call.business.number, dialed: call.dialed,
     }, agentCallTransfers(r.session.sip, call, r.meta.hostname));

@@ -1,10 +1,12 @@
 import type { DigestServer } from '../auth/digest-server';
 import type { BusinessNumber, PbxTarget } from '../config/types';
+import { warningHeader } from '../call/refusal-causes';
 import { checkPbxOffer } from '../sdp/pbx-offer';
 import { addressSet, type AddressSet } from '../util/cidr';
 import { normalizeDialed } from './dial-plan';
 import { reject, type Rejection } from './errors';
 import type { InviteView } from './invite-view';
+import { businessCallingUnavailable } from './meta-countries';
 import type { NonceProof } from './nonce-proof';
 import { pbxProof } from './pbx-trust';
 
@@ -12,8 +14,9 @@ import { pbxProof } from './pbx-trust';
  * Admission of a call from a PBX (SPEC P3, R1, R5): the source identifies the PBX, its
  * digest (when configured) authenticates it, a UDP source alone only when the PBX is
  * configured so (pbx-trust.ts), the dialed number becomes E.164, one of the PBX's own
- * business numbers is chosen to call from, and the offer is checked. Nothing reaches Meta
- * before this.
+ * business numbers is chosen to call from (one of a country where Meta offers no
+ * business-initiated calling is refused, unless its country_rule allows it), and the offer is
+ * checked. Nothing reaches Meta before this.
  */
 
 export interface OutboundCall {
@@ -29,7 +32,8 @@ export class PbxAdmission {
   private readonly sources: { pbx: PbxTarget; set: AddressSet }[];
   private readonly numbers: Map<string, BusinessNumber>;
 
-  constructor(pbxs: readonly PbxTarget[], numbers: readonly BusinessNumber[], private readonly digest: DigestServer) {
+  /** `hostname`: ours, the warn-agent of the Warning headers we send (meta.hostname) */
+  constructor(pbxs: readonly PbxTarget[], numbers: readonly BusinessNumber[], private readonly digest: DigestServer, private readonly hostname = '') {
     this.sources = pbxs.map((pbx) => ({ pbx, set: addressSet(pbx.allow_sources) }));
     this.numbers = new Map(numbers.map((n) => [n.number, n]));
   }
@@ -59,6 +63,11 @@ export class PbxAdmission {
     const business = this.chooseBusiness(req, pbx, dialed);
     if (!business) return reject('NO_BUSINESS_NUMBER', `PBX ${pbx.name}: no business number to call ${dialed} from`);
     if ('code' in business) return business;
+    const country = business.country_rule === 'refuse' ? businessCallingUnavailable(business.number) : null;
+    if (country) {
+      const text = `Meta offers no business-initiated calls from business numbers of ${country}`;
+      return reject('BUSINESS_CALLING_UNAVAILABLE', `PBX ${pbx.name}: agent call from ${business.number}: ${text} (country_rule: refuse)`, { Warning: warningHeader(this.hostname, text) });
+    }
     const offer = checkPbxOffer(req.body);
     if (!offer.ok) return reject(offer.kind, offer.detail);
     return proof ? { pbx, dialed, business, proof } : { pbx, dialed, business };

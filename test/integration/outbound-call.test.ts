@@ -152,7 +152,7 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
     await bed.pbx.waitRequest('BYE', header(c.pbxInvite, 'Call-ID')!);
   });
 
-  it("gives the PBX Meta's 403 and its Warning when Meta refuses our digest", async () => {
+  it("gives the PBX Meta's 403 and its Warning, after ours in plain words, when Meta refuses our digest", async () => {
     const c = await placeAndChallenge('+12195550714', 'MD5');
     const problem = digestProblem(c.second.msg, c.nonce, 'MD5', 'the-password-meta-has');
     expect(problem).toBe('response does not match');
@@ -160,10 +160,10 @@ describe.skipIf(!testBed)('business-initiated call: PBX → gateway → Meta', (
     bed.meta.reject(c.second, 403, 'Forbidden', [['Warning', warning]]);
     const final = await bed.pbx.waitResponse(header(c.pbxInvite, 'Call-ID')!, 101, (s) => s >= 200);
     expect(final.msg.status).toBe(403);
-    expect(header(final.msg, 'Warning')).toBe(warning);
+    expect(headerAll(final.msg, 'Warning')).toEqual([`399 gw.test "Meta refused the business number's SIP password (numbers[].sip_password_env)"`, warning]);
     const callId = header(c.second.msg, 'Call-ID')!;
     await until(() => cdrLines(bed.gw).some((r) => r.meta_call_id === callId), 5000, 'CDR');
-    expect(cdrLines(bed.gw).find((r) => r.meta_call_id === callId)).toMatchObject({ sip_status: 403, meta_warning: warning, cause: 'meta-403' });
+    expect(cdrLines(bed.gw).find((r) => r.meta_call_id === callId)).toMatchObject({ sip_status: 403, meta_warning: warning, cause: 'bad-digest' });
   });
 
   for (const [status, reason] of [[486, 'Busy Here'], [480, 'Temporarily Unavailable'], [503, 'Service Unavailable']] as const) {

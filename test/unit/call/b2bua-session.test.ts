@@ -112,14 +112,14 @@ describe('an agent calls a WhatsApp user (PBX → Meta)', () => {
     expect(bed.media.byTag('meta').bridgedTo).toBe(bed.media.byTag('pbx').id);
   });
 
-  it("passes Meta's 403 and its Warning to the PBX", async () => {
+  it("passes Meta's 403 and its Warning to the PBX, after ours saying it in plain words", async () => {
     const bed = outboundCall();
     const warning = '399 wa.meta.vc "No Approved Call Permission Found"';
     (await bed.sip.nextUac()).fail(403, 'Forbidden', { Warning: warning });
     await bed.running;
-    expect(bed.caller.res.final).toMatchObject({ status: 403, headers: { Warning: warning } });
+    expect(bed.caller.res.final).toMatchObject({ status: 403, headers: { Warning: `399 gw.example.com "the WhatsApp user has not allowed calls from this business number", ${warning}` } });
     await settle();
-    expect(bed.cdrs[0]).toMatchObject({ meta_warning: warning, cause: 'meta-403' });
+    expect(bed.cdrs[0]).toMatchObject({ meta_warning: warning, cause: 'no-call-permission' });
   });
 
   it('a second challenge fails the call with 403 and no third INVITE', async () => {

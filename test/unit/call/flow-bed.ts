@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { B2buaSession } from '../../../src/call/b2bua-session';
+import type { PermissionCheck } from '../../../src/call/call-permission';
 import type { CallFacts, SessionDeps } from '../../../src/call/call-session';
 import { MetaFarSide, type MetaTlsCheck } from '../../../src/call/meta-far-side';
 import { PbxFarSide } from '../../../src/call/pbx-far-side';
@@ -61,7 +62,7 @@ export function inboundCall(o: { pbx?: Partial<PbxTarget>; holdLegs?: boolean; c
 }
 
 /** an agent's call: the PBX's INVITE to us, our INVITE to Meta */
-export function outboundCall(o: { holdLegs?: boolean; tls?: MetaTlsCheck } = {}): FlowBed {
+export function outboundCall(o: { holdLegs?: boolean; tls?: MetaTlsCheck; permissions?: PermissionCheck } = {}): FlowBed {
   const sip = new FakeSignaling();
   const media = new FakeMediaSession();
   media.hold = o.holdLegs ?? false;
@@ -72,7 +73,7 @@ export function outboundCall(o: { holdLegs?: boolean; tls?: MetaTlsCheck } = {})
   req.response = res;
   const bed = { tlsChecks: 0 } as FlowBed;
   const tls: MetaTlsCheck = o.tls ?? { pin: async () => { bed.tlsChecks++; return { address: '157.240.0.10', port: 5061 }; } };
-  const far = new MetaFarSide(sip, metaConfig(), { pbx: pbxTarget({ ring_timeout_seconds: 10 }), dialed: '+441234567890', business: BUSINESS }, tls);
+  const far = new MetaFarSide(sip, metaConfig(), { pbx: pbxTarget({ ring_timeout_seconds: 10 }), dialed: '+441234567890', business: BUSINESS }, tls, o.permissions ?? null);
   const session = new B2buaSession(deps(sip, registry, cdrs), { side: 'pbx', req, res }, far, FACTS('business-initiated'), {});
   const running = session.run(media);
   return Object.assign(bed, { sip, media, registry, cdrs, caller: { req, res }, session, running });

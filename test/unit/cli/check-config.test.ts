@@ -26,10 +26,11 @@ pbxs:
 const ENV = { META_PW: 'secret-from-env-77', DR_PW: 'drachtio-from-env', FS_PW: 'fs-from-env' };
 
 describe('check-config', () => {
-  it('a valid file: exit 0 with the summary, and no secret (spawned)', async () => {
+  it('a valid file: exit 0 with the summary, and no secret (spawned); a US number is warned about', async () => {
     const good = file('good.yaml', BASE);
     const r = await spawnCli(['check-config', good], ENV);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe('warning: business number +12145551869: Meta offers no business-initiated calling for numbers of the USA or Canada (+1); '
+      + 'agent calls from it are refused with 403 (country_rule: refuse); calls to it work\n');
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toEqual([
       `config OK: ${good}`,
@@ -40,6 +41,15 @@ describe('check-config', () => {
       '',
     ]);
     expect(r.stdout).not.toContain(ENV.META_PW);
+  });
+
+  it('names the numbers whose agent calls are checked against Meta\'s call permissions; a number of a country Meta serves is not warned about', async () => {
+    const checked = BASE.replace('"+12145551869"', '"+442071230000"').replace('    destination: "1001"\n', '    destination: "1001"\n    call_permissions: { phone_number_id: "106540352242922", token_env: GRAPH_TOKEN, request_permission: true }\n');
+    const r = await runCli(['check-config', file('checked.yaml', checked)], { ...ENV, GRAPH_TOKEN: 'EAAG-check-config-token' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('  call permission checks: +442071230000 (phone number ID 106540352242922, sends permission requests)\n');
+    expect(r.stdout).not.toContain('EAAG-check-config-token');
   });
 
   it('merges several files in order', async () => {
