@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { makeCerts, type CertSet } from '../support/certs';
 import { findServers, IPV6_TLS_CONTACT, RUN_DIR, startDrachtio, startFreeswitch, TEST_BED, type Running } from '../support/servers';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TestBedInfo {
@@ -27,6 +28,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('testBed', null);
     return undefined;
   }
+  // the gateways' config, CDR and log files go here; any test file may be the first to run (a fresh clone in CI)
+  mkdirSync(join(RUN_DIR, 'gateway'), { recursive: true });
   const certs = makeCerts(join(RUN_DIR, 'certs'), TEST_BED.gatewayHostname);
   const started: Running[] = [];
   try {
