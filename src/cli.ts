@@ -1,5 +1,6 @@
 /**
- * Operator command line (SPEC O4): `meta configure|show|permission|request-permission`, `check-tls`, `check-config`, `schema`.
+ * Operator command line (SPEC O4): `meta configure|show|permission|request-permission`, `check-tls`, `check-config`, `schema`,
+ * `test-call`.
  * `run()` parses argv and dispatches; it returns the exit code and writes only through the
  * given Io, so tests can call it in-process. Run as a script, it uses the real process.
  */
@@ -10,6 +11,7 @@ import { metaConfigure } from './cli/meta-configure';
 import { metaPermission, metaRequestPermission } from './cli/meta-permission';
 import { metaShow } from './cli/meta-show';
 import { schemaCommand } from './cli/schema';
+import { testCall } from './cli/test-call';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, type Io, processIo, UsageError } from './cli/output';
 import { USAGE } from './cli/usage';
 
@@ -34,6 +36,8 @@ async function dispatch(argv: readonly string[], env: Env, io: Io): Promise<numb
       return checkConfig(rest, env, io);
     case 'schema':
       return schemaCommand(rest, io);
+    case 'test-call':
+      return testCall(rest, env, io);
     default:
       throw new UsageError(`unknown command ${command}`);
   }

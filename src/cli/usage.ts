@@ -26,6 +26,22 @@ usage:
       certificate name (NAME, default host), and that no client certificate is requested.
   wa-sip-gateway check-config <file> [<file>...]
       Load the gateway config files (secrets from the environment) and print a summary.
+  wa-sip-gateway test-call --gateway HOST:PORT --number +E164 [--servername NAME] [--ca FILE]
+                           [--password-env VAR] [--from +E164] [--seconds N] [--json]
+                           [--local-address IP] [--cdr FILE] [--tone HZ] [--dtmf DIGITS]
+      Play Meta's side of a WhatsApp user's call into a running gateway: TLS, our
+      digest challenge answered with the number's SIP password (from VAR, default
+      META_SIP_PASSWORD_<digits>), Meta's headers and SDES Opus SDP; send a tone and
+      DTMF, listen, hang up after N seconds (default 8) and print a report. Run it
+      from a host in meta.source_ranges. Exit 0 only when audio flowed both ways,
+      which needs a far end that echoes (an echo-test extension).
+  wa-sip-gateway test-call --outbound --listen IP:PORT --cert FILE --key FILE
+                           [--password-env VAR] [--seconds N] [--wait S] [--json] [--cdr FILE]
+      Stand in for wa.meta.vc (point meta.outbound_host/_port, outbound_tls_servername
+      and outbound_tls_ca_file at it) while you dial a WhatsApp number from a phone
+      on the PBX: the gateway's INVITE is checked as Meta checks it, challenged (407)
+      and verified with the business number's SIP password, answered with SDES Opus;
+      tone and DTMF, the same report, the same exit code.
   wa-sip-gateway schema [--out FILE]
       Print (or write to FILE) the JSON Schema of the config YAML, for editors.
   wa-sip-gateway --help
@@ -37,5 +53,5 @@ environment:
   WA_GRAPH_URL       Graph API base URL (default https://graph.facebook.com)
   WA_GRAPH_VERSION   Graph API version (default v21.0)
 
-exit codes: 0 success, 1 a check or a Graph API call failed, 2 bad usage, configuration or environment
+exit codes: 0 success, 1 a check, a test call or a Graph API call failed, 2 bad usage, configuration or environment
 `;

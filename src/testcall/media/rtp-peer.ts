@@ -1,0 +1,262 @@
+/**
+ * RtpPeer: one end of an RTP audio stream, for the integration tests and the test-call command.
+ *
+ * Sends a tone or silence as 20 ms packets (PCMU/8000 or Opus/48000 mono) on a
+ * drift-corrected clock, plus RFC 4733 DTMF in the same stream (one SSRC);
+ * optionally SDES-SRTP protected (AES_CM_128_HMAC_SHA1_80, rtcp-mux). The
+ * receive side (decoded PCM, DTMF events, counters) lives in RtpReceiver.
+ */
+import { randomInt } from 'node:crypto';
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { RtpHeader, RtpPacket, type SrtpSession } from 'werift-rtp';
+import { FrameClock } from './frame-clock';
+import { frameCodec } from './opus';
+import { RtpReceiver } from './rtp-receiver';
+import { srtpSession } from './srtp-keys';
+import { dtmfCode, telephoneEventPayload } from './telephone-event';
+import { sine } from './tone';
+
+export type { DtmfEvent } from './telephone-event';
+export type PeerCodec = 'PCMU' | 'OPUS';
+
+export interface RtpPeerOptions {
+  host: string;
+  /** 0 or omitted: ephemeral port */
+  port?: number;
+  codec: PeerCodec;
+  payloadType: number;
+  dtmfPayloadType?: number;
+  /**
+   * SDES inline keys (base64, 30 bytes): ours protects what we send, theirs
+   * authenticates what we get. Omit remoteKeyB64 until the answer is known
+   * and pass it to setSrtpRemoteKey().
+   */
+  srtp?: { localKeyB64: string; remoteKeyB64?: string };
+}
+
+const FRAME_MS = 20;
+const TONE_AMPLITUDE = 8000;
+const DTMF_STEP = 160; // 20 ms in telephone-event/8000 duration units
+
+interface DtmfJob {
+  code: number;
+  payloadType: number;
+  /** total duration, 8 kHz units */
+  units: number;
+  step: number;
+  endsSent: number;
+  timestamp: number | null;
+  done: () => void;
+}
+
+/** what a peer sends: a tone, silence, or a recording played in a loop */
+type Source = { freq: number } | 'silence' | { pcm: Int16Array; from: number } | Echo;
+
+/** what was received, played back (mixed with a tone, if any) */
+interface Echo {
+  queue: Int16Array[];
+  queued: number;
+  freq: number | null;
+}
+
+/** an echo keeps at most this much audio queued (ms): a late sender does not grow the delay */
+const ECHO_MAX_MS = 200;
+
+export class RtpPeer extends RtpReceiver {
+  readonly sampleRate: number;
+  readonly samplesPerFrame: number;
+  packetsSent = 0;
+
+  private remote: { host: string; port: number } | null = null;
+  readonly ssrc = randomInt(1, 0xffffffff);
+  private seq = randomInt(0, 0x10000);
+  private ts = randomInt(0, 0xffffffff);
+  private source: Source | null = null;
+  private marker = false;
+  private sampleIndex = 0;
+  private readonly dtmfQueue: DtmfJob[] = [];
+  private readonly clock: FrameClock;
+  private stoppedAt: number | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly host: string,
+    readonly port: number,
+    private readonly opts: RtpPeerOptions,
+    private readonly srtpOut: SrtpSession | null,
+  ) {
+    const codec = frameCodec(opts.codec);
+    super(codec, { ...opts, srtp: !!opts.srtp, remoteKeyB64: opts.srtp?.remoteKeyB64 });
+    this.sampleRate = codec.sampleRate;
+    this.samplesPerFrame = (this.sampleRate * FRAME_MS) / 1000;
+    this.clock = new FrameClock(FRAME_MS, () => this.frame(), (n) => this.advance(n * this.samplesPerFrame));
+    socket.on('message', (msg, rinfo) => this.handleDatagram(msg, rinfo));
+    socket.on('error', () => undefined); // e.g. ICMP port unreachable: tests look at what arrives
+  }
+
+  static async open(opts: RtpPeerOptions): Promise<RtpPeer> {
+    const srtpOut = opts.srtp ? srtpSession(opts.srtp.localKeyB64) : null;
+    const socket = dgram.createSocket(isIPv6(opts.host) ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(opts.port ?? 0, opts.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    return new RtpPeer(socket, opts.host, socket.address().port, opts, srtpOut);
+  }
+
+  /** Where to send; until set, packets go to the source of the first received datagram (if any). */
+  setRemote(host: string, port: number): void {
+    this.remote = { host, port };
+  }
+
+  startTone(freqHz: number): void {
+    this.startSource({ freq: freqHz });
+  }
+
+  /** plays `pcm` (at this peer's sample rate) over and over */
+  startPcm(pcm: Int16Array): void {
+    this.startSource({ pcm, from: this.sampleIndex });
+  }
+
+  /**
+   * Plays back what this peer receives, 20 ms behind, mixed with a tone at `toneHz` when
+   * given, and sends each DTMF event it receives back as an event of its own: an echo-test
+   * extension, as test-call expects of the far end to prove both directions.
+   */
+  startEcho(toneHz: number | null = null): void {
+    const echo: Echo = { queue: [], queued: 0, freq: toneHz };
+    const max = (this.sampleRate * ECHO_MAX_MS) / 1000;
+    this.onPcm = (pcm) => {
+      echo.queue.push(pcm);
+      echo.queued += pcm.length;
+      while (echo.queued > max && echo.queue.length > 1) echo.queued -= echo.queue.shift()!.length;
+    };
+    this.onDigit = (digit) => {
+      if (!this.closed) void this.sendDtmf(digit, 120);
+    };
+    this.startSource(echo);
+  }
+
+  startSilence(): void {
+    this.startSource('silence');
+  }
+
+  /** Stops sending audio (a DTMF event in progress still completes). */
+  stop(): void {
+    this.source = null;
+  }
+
+  /**
+   * Sends an RFC 4733 event: packets every 20 ms (marker on the first, one RTP
+   * timestamp in the stream clock, duration in 8 kHz units), then 3 end packets.
+   * Audio pauses meanwhile. Resolves once the end packets are sent.
+   */
+  sendDtmf(digit: string, durationMs = 100): Promise<void> {
+    const code = dtmfCode(digit);
+    const payloadType = this.opts.dtmfPayloadType;
+    if (payloadType === undefined) throw new Error('no dtmfPayloadType configured');
+    if (this.closed) throw new Error('RtpPeer is closed');
+    return new Promise((done) => {
+      const units = Math.min(0xffff, Math.max(1, Math.round(durationMs * 8)));
+      this.dtmfQueue.push({ code, payloadType, units, step: 0, endsSent: 0, timestamp: null, done });
+      this.ensureClock();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.source = null;
+    this.clock.stop();
+    for (const job of this.dtmfQueue.splice(0)) job.done();
+    this.codec.close();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  private startSource(source: Source): void {
+    if (this.closed) throw new Error('RtpPeer is closed');
+    if (!this.source) this.marker = true; // first packet of a talkspurt
+    this.source = source;
+    this.ensureClock();
+  }
+
+  private ensureClock(): void {
+    if (this.clock.isRunning || this.closed) return;
+    if (this.stoppedAt !== null) {
+      // keep the RTP clock tied to wall time across pauses
+      const frames = Math.floor((performance.now() - this.stoppedAt) / FRAME_MS);
+      this.advance(frames * this.samplesPerFrame);
+    }
+    this.clock.start();
+  }
+
+  /** One 20 ms slot: a DTMF packet if an event is pending, else audio; false when idle. */
+  private frame(): boolean {
+    const job = this.dtmfQueue[0];
+    if (job) {
+      job.timestamp ??= this.ts;
+      const end = (job.step + 1) * DTMF_STEP >= job.units;
+      const payload = telephoneEventPayload(job.code, end, Math.min((job.step + 1) * DTMF_STEP, job.units));
+      this.sendRtp(job.payloadType, payload, job.step === 0, job.timestamp);
+      job.step++;
+      if (end && ++job.endsSent === 3) {
+        this.dtmfQueue.shift();
+        job.done();
+      }
+    } else if (this.source) {
+      const n = this.samplesPerFrame;
+      const pcm = this.nextSamples(this.source, n);
+      this.sendRtp(this.opts.payloadType, this.codec.encode(pcm), this.marker, this.ts);
+      this.marker = false;
+    } else {
+      this.stoppedAt = performance.now();
+      return false;
+    }
+    this.advance(this.samplesPerFrame);
+    return true;
+  }
+
+  private nextSamples(source: Source, n: number): Int16Array {
+    if (source === 'silence') return new Int16Array(n);
+    if ('queue' in source) return this.echoSamples(source, n);
+    if ('freq' in source) return sine(source.freq, this.sampleRate, n, TONE_AMPLITUDE, this.sampleIndex);
+    const out = new Int16Array(n);
+    for (let i = 0; i < n; i++) out[i] = source.pcm[(this.sampleIndex - source.from + i) % source.pcm.length] ?? 0;
+    return out;
+  }
+
+  private echoSamples(echo: Echo, n: number): Int16Array {
+    const out = echo.freq === null ? new Int16Array(n) : sine(echo.freq, this.sampleRate, n, TONE_AMPLITUDE / 2, this.sampleIndex);
+    for (let i = 0; i < n && echo.queue.length; ) {
+      const head = echo.queue[0]!;
+      const take = Math.min(n - i, head.length);
+      for (let k = 0; k < take; k++) out[i + k] = Math.max(-32768, Math.min(32767, (out[i + k] ?? 0) + (head[k] ?? 0)));
+      i += take;
+      echo.queued -= take;
+      if (take === head.length) echo.queue.shift();
+      else echo.queue[0] = head.subarray(take);
+    }
+    return out;
+  }
+
+  private advance(samples: number): void {
+    this.sampleIndex += samples;
+    this.ts = (this.ts + samples) >>> 0;
+  }
+
+  private sendRtp(payloadType: number, payload: Buffer, marker: boolean, timestamp: number): void {
+    const header = new RtpHeader({ payloadType, marker, sequenceNumber: this.seq, timestamp, ssrc: this.ssrc });
+    this.seq = (this.seq + 1) & 0xffff;
+    const to = this.remote ?? (this.remoteFrom && { host: this.remoteFrom.address, port: this.remoteFrom.port });
+    if (!to || this.closed) return;
+    const wire = this.srtpOut ? this.srtpOut.encrypt(payload, header) : new RtpPacket(header, payload).serialize();
+    this.socket.send(wire, to.port, to.host);
+    this.packetsSent++;
+  }
+}

@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reportText, type TestCallReport } from '../../src/testcall/report';
+import { RtpPeer } from '../support/media/rtp-peer';
+import { mediaTarget, pbxSdp } from '../support/sdp';
+import { header, randomToken } from '../support/sip/message';
+import { SipPeer } from '../support/sip/peer';
+import type { PbxPeer } from '../support/sip/pbx-peer';
+import { ROOT, TEST_BED } from '../support/servers';
+import { BUSINESS, BUSINESS_PASSWORD, expectClean, startGateway, startPbx, testBed, type Gateway } from './harness';
+
+/**
+ * Issue 14, acceptance 1: `wa-sip-gateway test-call` (the real entry, as its own process)
+ * against the gateway on the real servers, from the Meta address of the test bed, with the
+ * PBX emulator answering extension 1001 as an echo-test extension that also plays a 1000 Hz
+ * tone of its own. It reports the tone both ways and DTMF and exits 0; a wrong password gets
+ * 403 and exit 1, an unknown number 404 and exit 1; a far end that only plays a tone cannot
+ * show that it heard us, and the command says so and exits 1.
+ */
+
+interface Run { code: number | null; report: TestCallReport; stderr: string }
+
+function testCall(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const tb = testBed!;
+  return runCommand([
+    '--gateway', `${TEST_BED.drachtio.sipHost}:${TEST_BED.drachtio.tlsPort}`, '--servername', TEST_BED.gatewayHostname,
+    '--ca', join(tb.certs.dir, 'ca.crt'), '--local-address', TEST_BED.meta.host, ...args,
+  ], env);
+}
+
+/** test-call as its own process with --json; `onStderr` sees its progress lines */
+function runCommand(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): Promise<Run> {
+  const argv = ['--require', 'tsx/cjs', join(ROOT, 'src/cli.ts'), 'test-call', '--password-env', 'WA_TEST_PASSWORD', '--json', ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', WA_TEST_PASSWORD: BUSINESS_PASSWORD, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => void (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      onStderr?.(stderr);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      try {
+        resolve({ code, report: JSON.parse(stdout) as TestCallReport, stderr });
+      } catch {
+        reject(new Error(`test-call printed no JSON report (exit ${code}):\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+describe.skipIf(!testBed)('test-call: a synthetic WhatsApp call into the gateway', () => {
+  let gw: Gateway;
+  let pbx: PbxPeer;
+  const rtp: RtpPeer[] = [];
+
+  beforeAll(async () => {
+    gw = await startGateway('test-call');
+    pbx = await startPbx();
+  });
+  afterEach(async () => {
+    for (const r of rtp.splice(0)) await r.close();
+    await expectClean(gw);
+  });
+  afterAll(async () => {
+    pbx?.close();
+    await gw?.app.stop();
+  });
+
+  /** the PBX answers the next INVITE after 300 ms of ringing and plays `play` */
+  async function pbxAnswers(play: (peer: RtpPeer) => void): Promise<string> {
+    const inv = await pbx.nextInvite(20_000);
+    const peer = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
+    rtp.push(peer);
+    const fs = mediaTarget(inv.msg.body);
+    peer.setRemote(fs.ip, fs.port);
+    const toTag = randomToken('p');
+    pbx.ringAt(inv, toTag);
+    await new Promise((r) => setTimeout(r, 300));
+    pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: peer.port }), toTag);
+    play(peer);
+    return header(inv.msg, 'Call-ID')!;
+  }
+
+  it('reports admission, route, times, the tone both ways and DTMF, and exits 0 against an echoing PBX', async () => {
+    const answered = pbxAnswers((peer) => peer.startEcho(1000));
+    const run = await testCall(['--number', BUSINESS, '--seconds', '6', '--cdr', gw.cdrFile]);
+    const pbxCallId = await answered;
+    const r = run.report;
+    console.log(reportText(r));
+    expect(run.code, run.stderr).toBe(0);
+    expect(r.tls).toMatchObject({ ok: true });
+    expect(r.challenge?.status).toBe(407);
+    expect(r.final).toMatchObject({ status: 200 });
+    expect(r.to180Ms).toBeGreaterThan(0);
+    expect(r.to200Ms).toBeGreaterThanOrEqual(300);
+    expect(r.to200Ms!).toBeGreaterThan(r.to180Ms!);
+    expect(r.recordRouteKept).toBe(true);
+    expect(r.media).toMatchObject({ profile: 'RTP/SAVP', srtpSuite: 'AES_CM_128_HMAC_SHA1_80', opusPt: 111, dtmfPt: 126, srtpAuthFailures: 0 });
+    expect(r.media!.packetsReceived).toBeGreaterThan(200);
+    // the PBX's own 1000 Hz tone, and our 600 Hz tone back through the PBX's echo
+    expect(Math.abs(r.heard!.otherTone!.hz - 1000)).toBeLessThanOrEqual(20);
+    expect(r.heard!.ownTone).not.toBeNull();
+    expect(r.dtmf).toEqual({ sent: '1234', cameBack: '1234' });
+    expect(r.hangup).toMatchObject({ by: 'test-call', byeStatus: 200 });
+    expect(r.route).toEqual({ pbx: 'main', destination: '1001' });
+    expect(r.cdr).toMatchObject({ meta_call_id: r.callId, pbx_call_id: pbxCallId, ended_by: 'meta', sip_status: 200 });
+    expect(r.bothWays).toBe(true);
+  });
+
+  it('exits 1 when the far end only plays a tone: audio from the PBX, but nothing shows that it heard us', async () => {
+    const answered = pbxAnswers((peer) => peer.startTone(1000));
+    const run = await testCall(['--number', BUSINESS, '--seconds', '4']);
+    await answered;
+    const r = run.report;
+    console.log(reportText(r));
+    expect(run.code).toBe(1);
+    expect(r.final?.status).toBe(200);
+    expect(Math.abs(r.heard!.otherTone!.hz - 1000)).toBeLessThanOrEqual(20);
+    expect(r.heard!.ownTone).toBeNull();
+    expect(r.dtmf?.cameBack).toBe('');
+    expect(r.bothWays).toBe(false);
+  });
+
+  it('reports 403 and exits 1 with a wrong SIP password; the PBX gets nothing', async () => {
+    const invitesBefore = pbx.requests('INVITE').length;
+    const run = await testCall(['--number', BUSINESS], { WA_TEST_PASSWORD: 'not-the-password' });
+    console.log(reportText(run.report));
+    expect(run.code).toBe(1);
+    expect(run.report.challenge?.status).toBe(407);
+    expect(run.report.final?.status).toBe(403);
+    expect(run.report.media).toBeNull();
+    expect(pbx.requests('INVITE').length).toBe(invitesBefore);
+  });
+
+  it('--outbound stands in for wa.meta.vc: an agent\'s call is challenged, verified, answered and reported with tone both ways', async () => {
+    const tb = testBed!;
+    let listening: () => void = () => undefined;
+    const ready = new Promise<void>((r) => { listening = r; });
+    const done = runCommand(['--outbound', '--listen', `${TEST_BED.meta.host}:${TEST_BED.meta.listenPort}`, '--cert', join(tb.certs.dir, 'meta.crt'),
+      '--key', join(tb.certs.dir, 'meta.key'), '--seconds', '5', '--cdr', gw.cdrFile], {}, (err) => { if (err.includes('listening on')) listening(); });
+    await ready;
+    // the agent dials 9 + a national number (the PBX's dialing rules: strip 9, country 44)
+    const peer = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
+    rtp.push(peer);
+    const invite = pbx.buildInvite('907700900123', pbxSdp({ ip: TEST_BED.pbx.host, port: peer.port }));
+    pbx.send(invite);
+    const ok = await pbx.waitResponse(header(invite, 'Call-ID')!, 101, (st) => st >= 200, 20_000);
+    expect(ok.msg.status).toBe(200);
+    pbx.ack2xx(SipPeer.uacDialog(invite, ok.msg), 101);
+    const fs = mediaTarget(ok.msg.body);
+    peer.setRemote(fs.ip, fs.port);
+    peer.startEcho(1000);
+    const run = await done;
+    const r = run.report;
+    console.log(reportText(r));
+    expect(run.code, run.stderr).toBe(0);
+    expect(r.direction).toBe('business-initiated');
+    expect(r.outbound).toMatchObject({ requestUri: 'sip:+447700900123@wa.meta.vc;transport=tls', checks: [] });
+    expect(r.outbound!.fromHeader).toMatch(new RegExp(`^<sip:\\${BUSINESS}@${TEST_BED.gatewayHostname}>`));
+    expect(r).toMatchObject({ number: BUSINESS, from: '+447700900123', challenge: { status: 407 }, final: { status: 200 } });
+    expect(r.media).toMatchObject({ srtpAuthFailures: 0 });
+    expect(Math.abs(r.heard!.otherTone!.hz - 1000)).toBeLessThanOrEqual(20);
+    expect(r.heard!.ownTone).not.toBeNull();
+    expect(r.dtmf).toEqual({ sent: '1234', cameBack: '1234' });
+    expect(r.hangup).toMatchObject({ by: 'test-call', byeStatus: 200 });
+    expect(r.cdr).toMatchObject({ direction: 'business-initiated', meta_call_id: r.callId, ended_by: 'meta' });
+    expect(r.bothWays).toBe(true);
+  });
+
+  it('--outbound refuses the gateway\'s credentials with 403 when the password is not the number\'s', async () => {
+    const tb = testBed!;
+    let listening: () => void = () => undefined;
+    const ready = new Promise<void>((r) => { listening = r; });
+    const done = runCommand(['--outbound', '--listen', `${TEST_BED.meta.host}:${TEST_BED.meta.listenPort}`, '--cert', join(tb.certs.dir, 'meta.crt'),
+      '--key', join(tb.certs.dir, 'meta.key'), '--seconds', '3'], { WA_TEST_PASSWORD: 'not-the-password' }, (err) => { if (err.includes('listening on')) listening(); });
+    await ready;
+    const invite = pbx.buildInvite('907700900123', pbxSdp({ ip: TEST_BED.pbx.host, port: 40000 }));
+    pbx.send(invite);
+    const final = await pbx.waitResponse(header(invite, 'Call-ID')!, 101, (st) => st >= 200, 20_000);
+    pbx.ackNon2xx(invite, final.msg);
+    const run = await done;
+    console.log(reportText(run.report));
+    expect(run.code).toBe(1);
+    expect(run.report.final).toMatchObject({ status: 403, warning: 'digest bad-response' });
+    expect(final.msg.status).toBe(403);
+  });
+
+  it('reports 404 and exits 1 for a number the gateway does not have', async () => {
+    const run = await testCall(['--number', '+12145550000']);
+    console.log(reportText(run.report));
+    expect(run.code).toBe(1);
+    expect(run.report.final?.status).toBe(404);
+    expect(run.report.bothWays).toBe(false);
+  });
+});
