@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findBinary, ROOT, RUN_DIR, TEST_BED, waitForPort } from './servers';
+
+/**
+ * A FreeSWITCH acting as the company PBX, with the recipe's own files
+ * (docs/pbx/freeswitch/freeswitch.xml, vars.xml written for the test bed), and a baresip
+ * softphone registered to it as 1001 that answers every call and echoes it (baresip's echo
+ * module over aubridge). All on loopback addresses of their own.
+ */
+
+export const PBX_BED = {
+  ip: '127.0.0.40', phonesPort: 25060, trunkPort: 25070, eslPort: 28021, eslPassword: 'pbx-esl-secret',
+  rtpStart: 34000, rtpEnd: 34499, domain: 'pbx.test', phonePassword: 'phone-1001-secret',
+  phone: { ip: '127.0.0.41', port: 25090, rtp: '35000-35499' },
+} as const;
+
+export function findBaresip(): string | null {
+  return findBinary('BARESIP_BIN', 'baresip', ['/usr/bin/baresip']);
+}
+
+export interface Process {
+  proc: ChildProcess;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+function start(cmd: string, args: string[], name: string, onLine?: (line: string) => void): Process {
+  mkdirSync(join(RUN_DIR, 'logs'), { recursive: true });
+  const logFile = join(RUN_DIR, 'logs', `${name}.log`);
+  const fd = openSync(logFile, 'w');
+  const proc = spawn(cmd, args, { stdio: ['ignore', onLine ? 'pipe' : fd, fd] });
+  if (onLine && proc.stdout) {
+    let buf = '';
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+      writeFileSync(logFile, d, { flag: 'a' });
+      buf += d;
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      lines.forEach(onLine);
+    });
+  }
+  return {
+    proc,
+    logFile,
+    stop: () => new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      proc.once('exit', () => { clearTimeout(kill); resolve(); });
+      proc.kill('SIGTERM');
+    }),
+  };
+}
+
+/** FreeSWITCH with the recipe's freeswitch.xml and the test bed's addresses in vars.xml */
+export async function startFreeswitchPbx(bin: string): Promise<Process> {
+  const base = join(RUN_DIR, 'freeswitch-pbx');
+  const dirs = ['conf', 'log', 'db', 'run', 'temp', 'cache', 'sounds'].map((d) => join(base, d));
+  for (const d of dirs) mkdirSync(d, { recursive: true });
+  const [conf, log, db, runDir, temp, cache, sounds] = dirs as [string, string, string, string, string, string, string];
+  copyFileSync(join(ROOT, 'docs/pbx/freeswitch/freeswitch.xml'), join(conf, 'freeswitch.xml'));
+  const p = PBX_BED;
+  const vars: Record<string, string | number> = {
+    pbx_ip: p.ip, phones_port: p.phonesPort, trunk_port: p.trunkPort, domain: p.domain,
+    wa_gateway_ip: TEST_BED.drachtio.sipHost, wa_gateway_port: TEST_BED.drachtio.udpPort,
+    rtp_start_port: p.rtpStart, rtp_end_port: p.rtpEnd, esl_port: p.eslPort, esl_password: p.eslPassword,
+    phone_password: p.phonePassword, log_level: 'info',
+  };
+  writeFileSync(join(conf, 'vars.xml'), `<include>\n${Object.entries(vars).map(([k, v]) => `  <X-PRE-PROCESS cmd="set" data="${k}=${v}"/>`).join('\n')}\n</include>\n`);
+  const r = start(bin, ['-nf', '-nc', '-nonat', '-conf', conf, '-log', log, '-db', db, '-run', runDir, '-temp', temp, '-cache', cache, '-sounds', sounds], 'freeswitch-pbx');
+  await waitForPort('127.0.0.1', p.eslPort, 60_000);
+  return r;
+}
+
+/** baresip registered as 1001; resolves once the PBX has answered its REGISTER 200 */
+export async function startBaresip(bin: string): Promise<Process> {
+  const dir = join(RUN_DIR, 'baresip');
+  mkdirSync(dir, { recursive: true });
+  const p = PBX_BED;
+  writeFileSync(join(dir, 'config'), [
+    'poll_method epoll', `sip_listen ${p.phone.ip}:${p.phone.port}`, 'sip_trans_def udp', `rtp_ports ${p.phone.rtp}`,
+    // the echo module answers each call and connects its audio to itself through aubridge
+    'audio_player aubridge,echo', 'audio_source aubridge,echo', 'audio_alert aubridge,echo',
+    'module_path /usr/lib/baresip/modules', 'module g711.so', 'module aubridge.so', 'module_app account.so', 'module_app echo.so', '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'accounts'), `<sip:1001@${p.domain}>;auth_pass=${p.phonePassword};outbound="sip:${p.ip}:${p.phonesPort}";regint=300\n`);
+  let registered: () => void = () => undefined;
+  let failed: (e: Error) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => { registered = resolve; failed = reject; });
+  const r = start(bin, ['-f', dir], 'baresip', (line) => {
+    if (/1001@.*200 OK/.test(line)) registered();
+    else if (/1001@.*\b(40[13]|403|404|408|503)\b/.test(line)) failed(new Error(`baresip could not register: ${line}`));
+  });
+  r.proc.once('exit', (code) => failed(new Error(`baresip exited (${code}) before it registered`)));
+  const timer = setTimeout(() => failed(new Error('baresip did not register within 15 s')), 15_000);
+  try {
+    await done;
+  } finally {
+    clearTimeout(timer);
+  }
+  return r;
+}
