@@ -27,6 +27,13 @@ export class Reachability {
     this.log.info({ what }, 'Redis answers again: shared state in use');
   }
 
+  /** the connection is back: every use counts as up again until it fails anew */
+  reconnected(): void {
+    if (this.down.size === 0) return;
+    this.log.info({ what: [...this.down] }, 'Redis answers again: shared state in use');
+    this.down.clear();
+  }
+
   failed(what: SharedState, outcome: UnreachableOutcome | null, err: Error): void {
     if (outcome) this.count(what, outcome);
     if (this.down.has(what)) return;

@@ -154,7 +154,7 @@ export class SharedLimiter implements CallLimiter {
     try {
       const done = await this.deps.backend.sync(new Map(this.counts), force);
       this.deps.reachability.ok('limits');
-      if (done === 'rebuilt' && !force) this.deps.log.info({ calls: this.confirmed }, 'shared limits: Redis had lost our calls; counted again');
+      if (done === 'rebuilt' && !force && this.confirmed > 0) this.deps.log.info({ calls: this.confirmed }, 'shared limits: Redis had lost our calls; counted again');
     } catch (err) {
       this.dirty = true;
       this.deps.reachability.failed('limits', null, err as Error);

@@ -36,7 +36,10 @@ export function createSharedState(cfg: GatewayConfig, own: CallLimits, log: Logg
   let fallback = own;
   const limiter = new SharedLimiter({ backend: store, limits: () => limits, fallback: () => fallback, reachability, leaseMs, log: slog });
   const nonces = new SharedNonces(conn.client, conn.prefix, reachability);
-  conn.onReady(() => limiter.reconnected());
+  conn.onReady(() => {
+    reachability.reconnected();
+    limiter.reconnected();
+  });
   return {
     limiter,
     nonces,
