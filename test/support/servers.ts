@@ -24,6 +24,10 @@ export const TEST_BED = {
 export type DrachtioBed = { adminHost: string; adminPort: number; secret: string; sipHost: string; tlsPort: number; udpPort: number };
 export type FreeswitchBed = { host: string; sipPort: number; eslPort: number; password: string; rtpStart: number; rtpEnd: number };
 
+/** where the test bed's FreeSWITCH sends HEP when capture is on, and the capture id it sends */
+export const FS_HEP_PORT = 19061;
+export const FS_HEP_ID = 102;
+
 /** a second pair of servers, for tests that stop and restart them */
 export const SPARE_BED = {
   drachtio: { ...TEST_BED.drachtio, adminPort: 19122, tlsPort: 15161, udpPort: 15160 } as DrachtioBed,
@@ -134,6 +138,8 @@ export async function startFreeswitch(bin: string, f: FreeswitchBed = TEST_BED.f
     sip_port_ipv6: f.sipPort + 2, rtp_ip_v6: '::1', ext_rtp_ip_v6: '::1',
     rtp_start_port: f.rtpStart, rtp_end_port: f.rtpEnd, esl_ip: f.host, esl_port: f.eslPort, esl_password: f.password,
     gateway_cidr: '127.0.0.0/8', max_sessions: 2000, sessions_per_second: 500, opus_complexity: 2, sounds_dir: sounds,
+    // HEP to a test's receiver; off until a test turns it on (`sofia global capture on`, homer-capture.test.ts)
+    sip_capture: 'no', capture_server: `udp:127.0.0.1:${FS_HEP_PORT};hep=3;capture_id=${FS_HEP_ID}`,
     // the bench tries other settings: FS_VARS="opus_complexity=2"
     ...Object.fromEntries((process.env.FS_VARS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
   };
