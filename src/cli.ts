@@ -6,6 +6,7 @@
  */
 import { checkConfig } from './cli/check-config';
 import { checkTls } from './cli/check-tls';
+import { mediaCommand } from './cli/media-drain';
 import type { Env } from './cli/graph';
 import { metaConfigure } from './cli/meta-configure';
 import { metaPermission, metaRequestPermission } from './cli/meta-permission';
@@ -34,6 +35,8 @@ async function dispatch(argv: readonly string[], env: Env, io: Io): Promise<numb
       return checkTls(rest, io);
     case 'check-config':
       return checkConfig(rest, env, io);
+    case 'media':
+      return mediaCommand(rest, io);
     case 'schema':
       return schemaCommand(rest, io);
     case 'test-call':

@@ -26,6 +26,11 @@ usage:
       certificate name (NAME, default host), and that no client certificate is requested.
   wa-sip-gateway check-config <file> [<file>...]
       Load the gateway config files (secrets from the environment) and print a summary.
+  wa-sip-gateway media list|drain|resume [<host:port>] [--gateway URL]...
+      The media servers each gateway instance uses (URL of its HTTP API, default
+      http://127.0.0.1:8080; repeat --gateway for every instance). drain: no new
+      calls on the FreeSWITCH at host:port (its event socket), its calls finish;
+      resume: new calls again.
   wa-sip-gateway test-call --gateway HOST:PORT --number +E164 [--servername NAME] [--ca FILE]
                            [--password-env VAR] [--from +E164] [--seconds N] [--json]
                            [--local-address IP] [--cdr FILE] [--tone HZ] [--dtmf DIGITS]
