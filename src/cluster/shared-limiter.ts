@@ -124,8 +124,12 @@ export class SharedLimiter implements CallLimiter {
         released = true;
         this.confirmed--;
         this.add(number, -1);
-        // admitted while Redis was away: Redis never counted it; the pending rebuild makes it right
-        if (!counted) return;
+        // admitted while Redis was away: whether Redis counts it depends on whether a rebuild
+        // has run since; the next refresh writes the exact count either way
+        if (!counted) {
+          this.dirty = true;
+          return;
+        }
         this.deps.backend.release(number).catch(() => {
           this.dirty = true;
         });

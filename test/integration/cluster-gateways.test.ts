@@ -162,3 +162,42 @@ describe.skipIf(!testBed || !redisBin)('two gateway instances on one drachtio-se
     expect(pbx.requests('INVITE').length).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(!testBed || !redisBin)('two gateway instances, Redis unreachable with fail-open', () => {
+  let c: ClusterBed;
+  let meta: MetaPeer;
+  let pbx: PbxPeer;
+  const rtp: RtpPeer[] = [];
+
+  beforeAll(async () => {
+    c = await startClusterBed(redisBin!, findServers().drachtio!, { onUnreachable: 'fail-open' });
+    meta = await startMeta(SPARE_BED.drachtio);
+    await meta.connect();
+    pbx = await startPbx(TEST_BED.pbx.host, SPARE_BED.drachtio);
+  }, 90_000);
+  afterAll(async () => {
+    for (const r of rtp.splice(0)) await r.close();
+    await meta?.close();
+    pbx?.close();
+    await c?.close();
+  });
+
+  it('calls go on while Redis is away (counted as admitted); Redis back (empty): the counters include the calls admitted meanwhile', async () => {
+    const calls: Call[] = [await establishInbound(meta, pbx, rtp)];
+    await c.redis.kill();
+    calls.push(await establishInbound(meta, pbx, rtp), await establishInbound(meta, pbx, rtp));
+    const admitted = async (what: string) => (await c.metricA(`wagw_shared_state_unreachable_total{what="${what}",outcome="admitted"}`))
+      + (await c.b.metric(`wagw_shared_state_unreachable_total{what="${what}",outcome="admitted"}`));
+    expect(await admitted('limits')).toBe(2);
+    expect(await admitted('nonces')).toBe(2);
+    await until(() => /Redis unreachable for (limits|nonces); fail-open/.test(c.logA() + c.b.log()), 5000, 'the outage logged');
+    await c.redis.restart();
+    await until(async () => JSON.stringify(await c.totals().catch(() => null)) === JSON.stringify({ total: 3, byNumber: { [BUSINESS]: 3 } }),
+      (LEASE_SECONDS + 3) * 1000, 'Redis counts the three live calls');
+    for (const x of calls) {
+      expect((await meta.request(meta.inDialog(x.metaDialog, 'BYE'))).status).toBe(200);
+      await pbx.waitRequest('BYE', header(x.inv.msg, 'Call-ID')!);
+    }
+    await until(async () => (await c.totals()).total === 0, 5000, 'Redis counts no call');
+  });
+});

@@ -118,6 +118,20 @@ describe('shared limiter', () => {
     expect(redis.mine.get(N)).toBe(1);
   });
 
+  it('a call admitted while Redis was away and released after Redis counted it again: the next refresh takes it off', async () => {
+    const { redis, limiter } = bed(true);
+    await limiter.resync();
+    redis.down = true;
+    const g = await grant(limiter.acquire(N));
+    redis.down = false;
+    limiter.reconnected();
+    await limiter.resync();
+    expect(redis.mine.get(N)).toBe(1);
+    g.release();
+    await limiter.resync();
+    expect(redis.mine.get(N) ?? 0).toBe(0);
+  });
+
   it('Redis lost our calls (restarted empty): the acquire puts them back first, then counts the new one', async () => {
     const { redis, limiter } = bed(true);
     await grant(limiter.acquire(N));
