@@ -8,9 +8,10 @@ import { dominantTone } from '../support/media/tone';
 import { metaOffer } from '../support/sdp';
 import type { MetaPeer } from '../support/sip/meta-peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
-import { findServers, SPARE_BED, startFreeswitch, TEST_BED, type FreeswitchBed, type Running } from '../support/servers';
+import { SPARE_BED, TEST_BED, type FreeswitchBed, type Running } from '../support/servers';
 import { establishInbound, metaInviteWithAuth } from './flows';
-import { gatewayYaml, startGateway, startMeta, startPbx, testBed, until, type Gateway } from './harness';
+import { testBed, until, type Gateway } from './harness';
+import { startTwoMediaServers, type TwoMediaServers } from './two-media-servers';
 
 /**
  * Issue 13: a media server drained through the CLI (and so the HTTP API) gets no new
@@ -28,6 +29,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
 }
 
 describe.skipIf(!testBed)('draining a media server', () => {
+  let bed: TwoMediaServers | undefined;
   let fs2: Running;
   let gw: Gateway;
   let meta: MetaPeer;
@@ -37,23 +39,14 @@ describe.skipIf(!testBed)('draining a media server', () => {
   const readyz = async () => (await fetch(`${gateway}/readyz`)).status;
 
   beforeAll(async () => {
-    fs2 = await startFreeswitch(findServers().freeswitch!, second, 'freeswitch-second');
-    const yaml = gatewayYaml().replace('    secret_env: TEST_FS_SECRET\n', `    secret_env: TEST_FS_SECRET\n  - host: ${second.host}\n    port: ${second.eslPort}\n    secret_env: TEST_FS_SECRET\n`)
-      .replace('http:\n  port: 0', `http:\n  port: ${HTTP_PORT}`);
-    gw = await startGateway('media-drain', yaml);
-    await until(() => gw.app.media.healthyCount() === 2, 10_000, 'both media servers connected');
-    meta = await startMeta();
-    await meta.connect();
-    pbx = await startPbx();
+    bed = await startTwoMediaServers('media-drain', { httpPort: HTTP_PORT });
+    ({ fs2, gw, meta, pbx } = bed);
   });
   afterEach(async () => {
     for (const r of rtp.splice(0)) await r.close();
   });
   afterAll(async () => {
-    await meta?.close();
-    pbx?.close();
-    await gw?.app.stop();
-    await fs2?.stop();
+    await bed?.stop();
   });
 
   it('drained: new calls go elsewhere, its call goes on with audio until hung up; drained everywhere: 503; resumed: calls again', async () => {

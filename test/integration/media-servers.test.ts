@@ -4,9 +4,10 @@ import { dominantTone } from '../support/media/tone';
 import type { RtpPeer } from '../support/media/rtp-peer';
 import type { MetaPeer } from '../support/sip/meta-peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
-import { findServers, SPARE_BED, startFreeswitch, TEST_BED, type FreeswitchBed, type Running } from '../support/servers';
+import { SPARE_BED, TEST_BED, type FreeswitchBed, type Running } from '../support/servers';
 import { establishInbound } from './flows';
-import { gatewayYaml, startGateway, startMeta, startPbx, testBed, until, type Gateway } from './harness';
+import { testBed, until, type Gateway } from './harness';
+import { startTwoMediaServers, type TwoMediaServers } from './two-media-servers';
 
 /**
  * Issue 5 (resilience): with two FreeSWITCH servers configured, new calls spread across
@@ -26,30 +27,22 @@ async function expectTonesBothWays(c: { metaRtp: RtpPeer; pbxRtp: RtpPeer }): Pr
 }
 
 describe.skipIf(!testBed)('several FreeSWITCH servers', () => {
-  let fs2: Running | null = null;
+  let bed: TwoMediaServers | undefined;
+  let fs2: Running;
   let gw: Gateway;
   let meta: MetaPeer;
   let pbx: PbxPeer;
   const rtp: RtpPeer[] = [];
 
   beforeAll(async () => {
-    fs2 = await startFreeswitch(findServers().freeswitch!, second, 'freeswitch-second');
-    const yaml = gatewayYaml().replace('    secret_env: TEST_FS_SECRET\n',
-      `    secret_env: TEST_FS_SECRET\n  - host: ${second.host}\n    port: ${second.eslPort}\n    secret_env: TEST_FS_SECRET\n`);
-    gw = await startGateway('media-servers', yaml);
-    await until(() => gw.app.media.healthyCount() === 2, 10_000, 'both media servers connected');
-    meta = await startMeta();
-    await meta.connect();
-    pbx = await startPbx();
+    bed = await startTwoMediaServers('media-servers');
+    ({ fs2, gw, meta, pbx } = bed);
   });
   afterEach(async () => {
     for (const r of rtp.splice(0)) await r.close();
   });
   afterAll(async () => {
-    await meta?.close();
-    pbx?.close();
-    await gw?.app.stop();
-    await fs2?.stop();
+    await bed?.stop();
   });
 
   it('spreads 4 calls 2 + 2, with audio both ways on each server, and leaves no channel behind', async () => {
@@ -69,8 +62,7 @@ describe.skipIf(!testBed)('several FreeSWITCH servers', () => {
   });
 
   it('one server down: new calls go to the other and work', async () => {
-    await fs2!.stop();
-    fs2 = null;
+    await fs2.stop();
     await until(() => gw.app.media.healthyCount() === 1, 10_000, 'the stopped server seen as down');
     const a = await establishInbound(meta, pbx, rtp);
     const b = await establishInbound(meta, pbx, rtp);
