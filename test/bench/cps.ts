@@ -1,0 +1,79 @@
+/**
+ * T2: calls per second, each held 2 s, media anchored (the peers send no RTP). Short steps
+ * (BENCH_CPS_STEPS, BENCH_CPS_SECONDS each) find the highest rate with zero failures; that rate
+ * is then held for BENCH_T2_HOLD_SECONDS (default 300: the target's 5 minutes).
+ */
+import { newSdesKey } from '../support/media/srtp-keys';
+import { channelCount } from '../support/esl';
+import type { GatewayProcess } from '../support/gateway-process';
+import type { MetaPeer } from '../support/sip/meta-peer';
+import { metaOffer } from '../support/sdp';
+import { TEST_BED } from '../support/servers';
+import { call, env, out, sleep } from './common';
+import { percentile } from './stats';
+
+const CPS_STEPS = (process.env.BENCH_CPS_STEPS ?? '20,40,60,80,100').split(',').map(Number);
+const CPS_SECONDS = env('BENCH_CPS_SECONDS', 20);
+const HOLD_SECONDS = env('BENCH_T2_HOLD_SECONDS', 300);
+
+interface Step { started: number; failed: number; reasons: Map<string, number>; setupMs: number[]; lagMs: number }
+
+async function cpsStep(meta: MetaPeer, rate: number, seconds: number): Promise<Step> {
+  const sdp = metaOffer({ ip: TEST_BED.meta.host, port: 40000, keyB64: newSdesKey() });
+  const jobs: Promise<void>[] = [];
+  const r: Step = { started: 0, failed: 0, reasons: new Map(), setupMs: [], lagMs: 0 };
+  const t0 = Date.now();
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = t0 + (i * 1000) / rate;
+    if (due > Date.now()) await sleep(due - Date.now());
+    r.lagMs = Math.max(r.lagMs, Date.now() - due); // the generator's own lateness
+    jobs.push(call(meta, true, sdp).then(async (c) => {
+      r.setupMs.push(c.ms);
+      await sleep(2000);
+      await c.bye();
+    }).catch((err: Error) => {
+      r.failed++;
+      r.reasons.set(err.message, (r.reasons.get(err.message) ?? 0) + 1);
+    }));
+  }
+  r.started = jobs.length;
+  await Promise.all(jobs);
+  return r;
+}
+
+function report(rate: number, seconds: number, r: Step): void {
+  const reasons = [...r.reasons].map(([m, n]) => `${n}× ${m}`).join('; ');
+  out(`  ${String(rate).padStart(4)} cps for ${seconds} s: ${r.started} calls, ${r.failed} failed${reasons ? ` (${reasons})` : ''}; ` +
+    `set-up p50 ${percentile(r.setupMs, 50).toFixed(0)} ms, p99 ${percentile(r.setupMs, 99).toFixed(0)} ms; generator late by ≤ ${r.lagMs} ms`);
+}
+
+async function drained(gw: GatewayProcess): Promise<void> {
+  const t = TEST_BED.freeswitch;
+  for (const wait of [15, 30]) {
+    await sleep(15_000); // let an overloaded step drain
+    out(`  ${wait} s after: FreeSWITCH channels ${await channelCount(t.host, t.eslPort, t.password)}, gateway calls ${await gw.metricSum('wagw_active_calls')}`);
+  }
+}
+
+export async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer): Promise<void> {
+  out(`T2 calls per second, each held 2 s (media anchored; the peers send no RTP): steps of ${CPS_SECONDS} s, then the best held ${HOLD_SECONDS} s`);
+  let best = 0;
+  for (const rate of CPS_STEPS) {
+    const r = await cpsStep(meta, rate, CPS_SECONDS);
+    report(rate, CPS_SECONDS, r);
+    if (r.failed > 0) break;
+    best = rate;
+    await sleep(3000);
+  }
+  if (best === 0) {
+    out(`  no step without failures: T2 NOT met`);
+    await drained(gw);
+    return;
+  }
+  await sleep(5000);
+  const hold = await cpsStep(meta, best, HOLD_SECONDS);
+  report(best, HOLD_SECONDS, hold);
+  out(`  held: ${best} cps for ${HOLD_SECONDS} s with ${hold.failed} failed → ` +
+    `${best >= 100 && HOLD_SECONDS >= 300 && hold.failed === 0 ? 'T2 met' : 'T2 NOT met'} (target 100 cps for 300 s, 0 failed, 0 channels left)`);
+  await drained(gw);
+}
