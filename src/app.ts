@@ -11,6 +11,8 @@ import type { GatewayConfig } from './config/types';
 import { createMetrics } from './http/metrics';
 import { startHttp } from './http/server';
 import { FsMediaService } from './media/fs-media-service';
+import { createRtpengine, rtpengineState } from './media/rtpengine/create';
+import { DtlsMediaService } from './media/dtls-media';
 import { InviteRouter, type Routing } from './sip/invite-router';
 import { CallLimits } from './sip/limits';
 import { connectDrachtio } from './sip/drachtio-connect';
@@ -60,12 +62,16 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   const srf = new Srf([CLUSTER_TAG, instanceTag(initial.cluster.instance_id)]);
   const registry = new CallRegistry();
   const media = new FsMediaService(srf, initial.freeswitch, log, { legUser: legUser(initial.cluster.instance_id) });
+  // DTLS-SRTP calls with Meta go through rtpengine (issue 11); null without rtpengine.address
+  const rtpengine = createRtpengine(initial.rtpengine, log);
+  const dtls = () => rtpengineState(rtpengine);
   let drachtioUp = false;
   let draining = false;
   const metrics = createMetrics(registry, media, () => drachtioUp);
   // with redis.host: the limits and used nonces of every gateway instance together (issue 13)
   const shared = createSharedState(initial, new CallLimits(initial.limits, registry), log, (what, outcome) => metrics.sharedStateUnreachable(what, outcome));
   if (shared) metrics.watchSharedState(() => shared.up());
+  if (rtpengine) metrics.watchRtpengine(() => rtpengine.up);
   const cdrOut = createCdrSink(initial.cdr.file, log);
   const cdr = metrics.observe(cdrOut);
   const sip = asSignaling(srf);
@@ -82,7 +88,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     const own = new CallLimits(cfg.limits, registry);
     const next: Routing = {
       meta: cfg.meta,
-      metaAdmission: new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest }),
+      metaAdmission: new MetaAdmission({ meta: cfg.meta, numbers: cfg.numbers, pbxs: cfg.pbxs, digest, dtls }),
       pbxAdmission: new PbxAdmission(cfg.pbxs, cfg.numbers, pbxDigest, cfg.meta.hostname),
       metaTls: new MetaTlsVerifier(cfg.meta),
       permissions,
@@ -97,6 +103,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     for (const w of pbxTrustWarnings(cfg.pbxs)) log.warn({ pbx: w.pbx }, w.msg);
     // numbers of countries where Meta offers no business-initiated calling (meta-countries.ts)
     for (const w of countryWarnings(cfg.numbers)) log.warn({ business: w.number }, w.msg);
+    for (const n of cfg.numbers) if (n.srtp === 'dtls' && !rtpengine) log.warn({ business: n.number }, 'srtp: dtls, but no rtpengine.address: agent calls from this number get 503');
     return next;
   };
   // refusals are logged at most once per source address and code a minute, with a count (SPEC R5)
@@ -110,7 +117,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   const router = new InviteRouter({
     metaContact,
     routing: () => routing,
-    media,
+    media: new DtlsMediaService(media, rtpengine, { meta: initial.rtpengine.meta_interface, freeswitch: initial.rtpengine.freeswitch_interface }, log),
     draining: () => draining,
     onRejected: (code, status) => metrics.rejected(code, status),
     refusals,
@@ -177,6 +184,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
     shared,
     async start() {
       await media.start();
+      await rtpengine?.start();
       await shared?.start();
       stopDrachtio = connectDrachtio(srf as unknown as Parameters<typeof connectDrachtio>[0], initial.drachtio);
       if (initial.http.port) {
@@ -186,7 +194,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
             const mediaServers = media.healthyCount();
             // a drained media server is connected but takes no new call
             const ready = drachtioUp && media.availableCount() > 0 && !draining;
-            return { ready, drachtio: drachtioUp, mediaServers, draining, activeCalls: registry.size };
+            return { ready, drachtio: drachtioUp, mediaServers, draining, activeCalls: registry.size, rtpengine: dtls() };
           },
           media,
         });
@@ -205,8 +213,8 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
       }
     },
     reload(cfg) {
-      if (JSON.stringify([cfg.drachtio, cfg.freeswitch, cfg.http, cfg.cdr, cfg.cluster, cfg.redis]) !== JSON.stringify([initial.drachtio, initial.freeswitch, initial.http, initial.cdr, initial.cluster, initial.redis])) {
-        log.warn('drachtio, freeswitch, http, cdr, cluster and redis settings change only on restart; the rest is reloaded');
+      if (JSON.stringify([cfg.drachtio, cfg.freeswitch, cfg.http, cfg.cdr, cfg.cluster, cfg.redis, cfg.rtpengine]) !== JSON.stringify([initial.drachtio, initial.freeswitch, initial.http, initial.cdr, initial.cluster, initial.redis, initial.rtpengine])) {
+        log.warn('drachtio, freeswitch, http, cdr, cluster, redis and rtpengine settings change only on restart; the rest is reloaded');
       }
       routing = buildRouting(cfg);
       log.info({ numbers: cfg.numbers.length, pbxs: cfg.pbxs.length }, 'configuration reloaded');
@@ -223,6 +231,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
       // drachtio-srf asserts when it has no connection (drachtio-server down): nothing to close then
       try { srf.disconnect(); } catch { /* not connected */ }
       await media.close();
+      rtpengine?.stop();
       await shared?.stop();
       await cdr.close();
       // idle keep-alive connections (a scraper, a load balancer) must not hold the exit up

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CdrRecord, CdrSink } from '../cdr/cdr';
 import type { MediaConfig } from '../config/types';
 import type { LegOptions, MediaLeg } from '../media/types';
+import { RTPENGINE_LOST } from '../media/rtpengine/rtpengine';
 import { isDialogUp, type SipSignaling, type SrfDialog, type SrfRequest } from '../sip/srf-types';
 import type { Logger } from '../util/logger';
 import { withTimeout } from '../util/time';
@@ -120,7 +121,9 @@ export abstract class CallSession {
     if (this.goneTimer || this.sm.ending) return;
     this.goneTimer = setTimeout(() => {
       const timedOut = [...this.goneCauses].find(([, c]) => c === 'MEDIA_TIMEOUT');
-      const why = timedOut ? `${timedOut[0]}-media-timeout` : `media-server-ended-${side}-leg: ${cause}`;
+      // the DTLS terminator of a DTLS call going away names itself (src/media/dtls-leg.ts)
+      const lost = [...this.goneCauses.values()].find((c) => c === RTPENGINE_LOST);
+      const why = lost ?? (timedOut ? `${timedOut[0]}-media-timeout` : `media-server-ended-${side}-leg: ${cause}`);
       void this.end('gateway', why);
     }, 150);
   }

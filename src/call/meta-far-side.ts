@@ -53,9 +53,14 @@ export class MetaFarSide implements FarSide {
     return this.call.pbx.ring_timeout_seconds * 1000;
   }
 
-  /** FreeSWITCH's SDES offer; PCMU rides along only so that telephone-event/8000 is offered, and is trimmed */
+  /**
+   * FreeSWITCH's SDES offer, or for a number set to DTLS (`srtp: dtls`, issue 11) rtpengine's
+   * DTLS-SRTP + ICE offer in front of FreeSWITCH's plain one; PCMU rides along only so that
+   * telephone-event/8000 is offered, and is trimmed
+   */
   prepareLeg(media: MediaSession, leg: LegOptions): Promise<MediaLeg> {
-    return media.createOffer({ codecs: ['OPUS', 'PCMU'], srtp: true }, leg);
+    const keyExchange = this.call.business.srtp ?? 'sdes';
+    return media.createOffer({ codecs: ['OPUS', 'PCMU'], srtp: true, keyExchange }, leg);
   }
 
   shapeOffer(sdp: string): string {

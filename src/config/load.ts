@@ -5,7 +5,8 @@ import convict from 'convict';
 import { parseDocument } from 'yaml';
 import { freeswitchSchema, numberSchema, pbxSchema, prefixRuleSchema, routeRuleSchema, topSchema } from './schema';
 import { GRAPH_URL_PATTERN, GRAPH_VERSION_PATTERN } from '../graph/graph-client';
-import type { BusinessNumber, CallPermissionConfig, ClusterConfig, RedisConfig, FreeswitchServer, GatewayConfig, PbxTarget, RouteRule } from './types';
+import { parseNgAddress } from './ng-address';
+import type { BusinessNumber, CallPermissionConfig, ClusterConfig, RedisConfig, FreeswitchServer, GatewayConfig, PbxTarget, RouteRule, RtpengineConfig } from './types';
 
 /**
  * The only reader of config files and of the environment (STYLE habit 8): YAML files are
@@ -124,7 +125,7 @@ type RawCallPermissions = Omit<CallPermissionConfig, 'token'> & { token_env?: st
 
 function loadNumber(raw: unknown, i: number, sources: Source[], env: Env, pbxNames: Set<string>): BusinessNumber {
   const key = `numbers[${i}]`;
-  type RawNumber = Raw<{ number: string; pbx: string; destination: string; routes: unknown[]; country_rule: 'refuse' | 'allow'; call_permissions: RawCallPermissions }>;
+  type RawNumber = Raw<{ number: string; pbx: string; destination: string; routes: unknown[]; country_rule: 'refuse' | 'allow'; srtp: 'sdes' | 'dtls'; call_permissions: RawCallPermissions }>;
   const n = validate<RawNumber>(numberSchema, raw, `${key}.`, sources);
   const rules = n.routes.map((r, j) => validate<RouteRule>(routeRuleSchema, r, `${key}.routes[${j}].`, sources));
   const routes: RouteRule[] = [...rules, { when: {}, pbx: n.pbx, destination: n.destination }];
@@ -136,7 +137,7 @@ function loadNumber(raw: unknown, i: number, sources: Source[], env: Env, pbxNam
   });
   const password = secret(sources, env, `${key}.sip_password`, n.sip_password_env ?? '', n.sip_password_file ?? '', true);
   const callPermissions = loadCallPermissions(n.call_permissions, `${key}.call_permissions`, sources, env);
-  return { number: n.number, sip_password: password, routes, country_rule: n.country_rule, call_permissions: callPermissions };
+  return { number: n.number, sip_password: password, routes, country_rule: n.country_rule, srtp: n.srtp, call_permissions: callPermissions };
 }
 
 /** numbers[].call_permissions: off without a phone_number_id; with one, a token and a well-formed Graph URL and version */
@@ -306,5 +307,19 @@ export function loadConfig(files: readonly string[], env: Env): GatewayConfig {
     cluster,
     redis,
     homer: top.homer,
+    rtpengine: checkRtpengine(top.rtpengine, sources),
   });
 }
+
+/** rtpengine (issue 11): the ng address is host:port, and its interface names come both or not at all */
+function checkRtpengine(r: RtpengineConfig, sources: Source[]): RtpengineConfig {
+  if (r.address && !parseNgAddress(r.address)) {
+    throw new ConfigError(fileDefining(sources, 'rtpengine.address'), 'rtpengine.address', `${JSON.stringify(r.address)}: expected host:port of rtpengine's ng control port, e.g. 127.0.0.1:22222 or [::1]:22222`);
+  }
+  if (Boolean(r.meta_interface) !== Boolean(r.freeswitch_interface)) {
+    const key = r.meta_interface ? 'rtpengine.freeswitch_interface' : 'rtpengine.meta_interface';
+    throw new ConfigError(fileDefining(sources, 'rtpengine'), key, 'set both rtpengine.meta_interface and rtpengine.freeswitch_interface, or neither');
+  }
+  return r;
+}
+

@@ -170,6 +170,13 @@ export const topSchema = {
   shutdown: {
     drain_seconds: { doc: 'on SIGTERM, how long active calls may go on before they are ended', format: 'whole-number', default: 300 },
   },
+  rtpengine: {
+    address: { doc: "rtpengine's ng control address, host:port, for DTLS-SRTP calls with Meta (empty: none; Meta's DTLS offers get 488, DTLS agent calls 503)", format: String, default: '' },
+    timeout_ms: { doc: 'an ng command to rtpengine not answered by then has failed', format: 'positive-int', default: 1000 },
+    ping_interval_ms: { doc: 'how often rtpengine is pinged; two unanswered pings in a row and its DTLS calls end, new ones get 503', format: 'positive-int', default: 1000 },
+    meta_interface: { doc: "rtpengine's interface name toward Meta (its --interface NAME/IP; empty: its default)", format: String, default: '' },
+    freeswitch_interface: { doc: "rtpengine's interface name toward FreeSWITCH (empty: its default)", format: String, default: '' },
+  },
   media: {
     meta_rtp_timeout_seconds: { doc: 'end the call when Meta sends no RTP this long (0: off); Meta itself drops at 30 s', format: 'whole-number', default: 20 },
     pbx_rtp_timeout_seconds: { doc: 'end the call when the PBX sends no RTP this long (0: off)', format: 'whole-number', default: 0 },
@@ -205,6 +212,11 @@ export const numberSchema = {
     doc: 'agent calls from a number of a country where Meta offers no business-initiated calling (USA, Canada, Egypt, Vietnam, Nigeria): refuse them (403), or allow them to go to Meta',
     format: ['refuse', 'allow'],
     default: 'refuse',
+  },
+  srtp: {
+    doc: "SRTP key exchange of agent calls toward Meta, as set on the number at Meta (srtp_key_exchange_protocol): sdes, or dtls through rtpengine; calls from Meta are taken in whichever mode Meta offers",
+    format: ['sdes', 'dtls'],
+    default: 'sdes',
   },
   call_permissions: {
     phone_number_id: { doc: "the number's Graph API phone number ID; set: agent calls are checked against Meta's call permissions first", format: String, default: '' },

@@ -73,6 +73,25 @@ export interface BusinessNumber {
   country_rule?: 'refuse' | 'allow';
   /** Graph API access for the call permission check of agent calls; absent or null: no check, Meta decides */
   call_permissions?: CallPermissionConfig | null;
+  /**
+   * SRTP key exchange of agent calls toward Meta, as set at Meta (srtp_key_exchange_protocol):
+   * SDES, or DTLS through rtpengine (issue 11). Calls from Meta are taken as Meta offers them.
+   * The loader always sets it (default sdes); absent is sdes
+   */
+  srtp?: 'sdes' | 'dtls';
+}
+
+/** rtpengine, the DTLS-SRTP + ICE terminator of DTLS calls toward Meta (issue 11) */
+export interface RtpengineConfig {
+  /** its ng control address, host:port ('' = none: DTLS calls are refused) */
+  address: string;
+  /** an ng command not answered by then has failed */
+  timeout_ms: number;
+  /** how often rtpengine is pinged; two unanswered pings in a row: it is lost */
+  ping_interval_ms: number;
+  /** rtpengine's interface names toward Meta and toward FreeSWITCH ('' = its default interface) */
+  meta_interface: string;
+  freeswitch_interface: string;
 }
 
 export interface CallPermissionConfig {
@@ -189,4 +208,5 @@ export interface GatewayConfig {
   cluster: ClusterConfig;
   redis: RedisConfig;
   homer: HomerConfig;
+  rtpengine: RtpengineConfig;
 }

@@ -23,6 +23,8 @@ export interface Metrics {
   sharedStateUnreachable(what: string, outcome: string): void;
   /** with Redis configured: whether it answers, read when scraped */
   watchSharedState(up: () => boolean): void;
+  /** with rtpengine configured (DTLS calls, issue 11): whether it answers, read when scraped */
+  watchRtpengine(up: () => boolean): void;
 }
 
 export function createMetrics(calls: CallRegistry, media: MediaService, drachtioUp: () => boolean): Metrics {
@@ -64,6 +66,9 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
       if (code === 'AUTH_FAILED') authFailures.inc();
       // the country rule refuses in admission, before a call (and its CDR) exists
       if (code === 'BUSINESS_CALLING_UNAVAILABLE') agentRefusals.inc({ reason: 'business-calling-unavailable', by: 'gateway' });
+    },
+    watchRtpengine(up) {
+      new Gauge({ name: 'wagw_rtpengine_up', help: "1 when rtpengine (DTLS-SRTP calls with Meta) answers its ng pings; 0: new DTLS calls get 503", registers: [registry], collect() { this.set(up() ? 1 : 0); } });
     },
     sharedStateUnreachable(what, outcome) {
       sharedUnreachable.inc({ what, outcome });

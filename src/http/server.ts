@@ -5,7 +5,8 @@ import { handleMediaAdmin, type MediaAdmin } from './media-admin';
 /** What the HTTP endpoints read; they never reach into calls. */
 export interface HealthSource {
   /** drachtio connected, a media server up, not draining */
-  ready(): { ready: boolean; drachtio: boolean; mediaServers: number; draining: boolean; activeCalls: number };
+  /** `rtpengine`: the DTLS terminator (issue 11), 'off' when none is configured; down only refuses DTLS calls */
+  ready(): { ready: boolean; drachtio: boolean; mediaServers: number; draining: boolean; activeCalls: number; rtpengine?: 'off' | 'up' | 'down' };
   metrics: Registry;
   /** the media servers: list, drain, resume (media-admin.ts) */
   media?: MediaAdmin;

@@ -35,6 +35,8 @@ export interface OfferOptions {
   codecs: readonly string[];
   /** SDES-SRTP (AES_CM_128_HMAC_SHA1_80) */
   srtp: boolean;
+  /** toward Meta: 'dtls' puts rtpengine's DTLS-SRTP + ICE in front of a plain FreeSWITCH offer (issue 11) */
+  keyExchange?: 'sdes' | 'dtls';
   /** RFC 4733 payload type the far side's config asks for; the offer is checked against it */
   telephoneEventPt?: number;
 }

@@ -19,6 +19,8 @@ export const REJECTIONS = {
   NO_SDP: { status: 488, reason: 'Not Acceptable Here' },
   BAD_SDP: { status: 488, reason: 'Not Acceptable Here' },
   DTLS_OFFER: { status: 488, reason: 'Not Acceptable Here' },
+  // a DTLS-SRTP call while rtpengine, its DTLS terminator, does not answer (issue 11)
+  DTLS_UNAVAILABLE: { status: 503, reason: 'Service Unavailable' },
   NO_MEDIA_SERVER: { status: 503, reason: 'Service Unavailable' },
   MEDIA_FAILED: { status: 503, reason: 'Service Unavailable' },
   DRAINING: { status: 503, reason: 'Shutting Down' },

@@ -33,6 +33,8 @@ export interface MetaAdmissionDeps {
   numbers: readonly BusinessNumber[];
   pbxs: readonly PbxTarget[];
   digest: DigestServer;
+  /** the DTLS terminator (rtpengine, issue 11): none configured, answering, or not; absent: off */
+  dtls?: () => 'off' | 'up' | 'down';
 }
 
 export class MetaAdmission {
@@ -63,8 +65,10 @@ export class MetaAdmission {
     const proof = this.authenticate(req, business);
     if ('code' in proof) return proof;
 
-    const offer = checkMetaOffer(req.body);
+    const dtls = this.deps.dtls?.() ?? 'off';
+    const offer = checkMetaOffer(req.body, { dtls: dtls !== 'off' });
     if (!offer.ok) return reject(offer.kind, offer.detail);
+    if (offer.keyExchange === 'dtls' && dtls === 'down') return reject('DTLS_UNAVAILABLE', 'DTLS-SRTP offer while rtpengine is not answering');
 
     const payloads = {
       cta_payload: req.get('x-wa-meta-cta-payload') ?? '',

@@ -7,6 +7,7 @@ import { PbxFarSide } from '../../../src/call/pbx-far-side';
 import { CallRegistry } from '../../../src/call/registry';
 import type { CdrRecord } from '../../../src/cdr/cdr';
 import type { BusinessNumber, MediaConfig, PbxTarget } from '../../../src/config/types';
+import type { MediaSession } from '../../../src/media/types';
 import { metaConfig, pbxTarget } from '../../support/config-fixtures';
 import { FakeMediaSession } from '../../support/fakes/media';
 import { FakeRequest, FakeResponse, FakeSignaling } from '../../support/fakes/sip';
@@ -45,24 +46,24 @@ const FACTS = (direction: CallFacts['direction']): CallFacts => ({
 });
 
 /** a WhatsApp user's call: Meta's INVITE to us, our INVITE to the PBX */
-export function inboundCall(o: { pbx?: Partial<PbxTarget>; holdLegs?: boolean; caller?: string | null; userId?: string } = {}): FlowBed {
+export function inboundCall(o: { pbx?: Partial<PbxTarget>; holdLegs?: boolean; caller?: string | null; userId?: string; offer?: string; media?: (fake: FakeMediaSession) => MediaSession } = {}): FlowBed {
   const sip = new FakeSignaling();
   const media = new FakeMediaSession();
   media.hold = o.holdLegs ?? false;
   const registry = new CallRegistry();
   const cdrs: CdrRecord[] = [];
-  const req = new FakeRequest('INVITE', `sip:${BUSINESS.number}@gw.example.com;transport=tls`, { headers: { 'Call-ID': 'outgoing:wacid.ABC', From: '"12195550714" <sip:+12195550714@wa.meta.vc>;tag=m1' }, body: META_OFFER, protocol: 'tls', source_address: '157.240.1.1' });
+  const req = new FakeRequest('INVITE', `sip:${BUSINESS.number}@gw.example.com;transport=tls`, { headers: { 'Call-ID': 'outgoing:wacid.ABC', From: '"12195550714" <sip:+12195550714@wa.meta.vc>;tag=m1' }, body: o.offer ?? META_OFFER, protocol: 'tls', source_address: '157.240.1.1' });
   const res = new FakeResponse();
   req.response = res;
   const pbx = pbxTarget({ ring_timeout_seconds: 10, ...o.pbx });
   const far = new PbxFarSide(sip, { business: BUSINESS, caller: o.caller === undefined ? '+12195550714' : o.caller, userId: o.userId ?? null, wacid: 'ABC', pbx, destination: '1001', pbxHeaders: { 'X-WA-Wacid': 'ABC' } }, 'gw.example.com');
   const session = new B2buaSession(deps(sip, registry, cdrs), { side: 'meta', req, res }, far, FACTS('user-initiated'), {});
-  const running = session.run(media);
+  const running = session.run(o.media ? o.media(media) : media);
   return { sip, media, registry, cdrs, caller: { req, res }, session, running, tlsChecks: 0 };
 }
 
 /** an agent's call: the PBX's INVITE to us, our INVITE to Meta */
-export function outboundCall(o: { holdLegs?: boolean; tls?: MetaTlsCheck; permissions?: PermissionCheck } = {}): FlowBed {
+export function outboundCall(o: { holdLegs?: boolean; tls?: MetaTlsCheck; permissions?: PermissionCheck; business?: Partial<BusinessNumber>; media?: (fake: FakeMediaSession) => MediaSession } = {}): FlowBed {
   const sip = new FakeSignaling();
   const media = new FakeMediaSession();
   media.hold = o.holdLegs ?? false;
@@ -73,9 +74,9 @@ export function outboundCall(o: { holdLegs?: boolean; tls?: MetaTlsCheck; permis
   req.response = res;
   const bed = { tlsChecks: 0 } as FlowBed;
   const tls: MetaTlsCheck = o.tls ?? { pin: async () => { bed.tlsChecks++; return { address: '157.240.0.10', port: 5061 }; } };
-  const far = new MetaFarSide(sip, metaConfig(), { pbx: pbxTarget({ ring_timeout_seconds: 10 }), dialed: '+441234567890', business: BUSINESS }, tls, o.permissions ?? null);
+  const far = new MetaFarSide(sip, metaConfig(), { pbx: pbxTarget({ ring_timeout_seconds: 10 }), dialed: '+441234567890', business: { ...BUSINESS, ...o.business } }, tls, o.permissions ?? null);
   const session = new B2buaSession(deps(sip, registry, cdrs), { side: 'pbx', req, res }, far, FACTS('business-initiated'), {});
-  const running = session.run(media);
+  const running = session.run(o.media ? o.media(media) : media);
   return Object.assign(bed, { sip, media, registry, cdrs, caller: { req, res }, session, running });
 }
 

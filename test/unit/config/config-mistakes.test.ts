@@ -71,6 +71,11 @@ const MISTAKES: Mistake[] = [
   { what: "Meta's CA bundle cannot be read", edit: (d) => { d.meta.outbound_tls_ca_file = missingFile; }, expected: `meta.outbound_tls_ca_file: cannot read ${missingFile} (ENOENT)` },
   { what: "drachtio-server's CA bundle cannot be read", edit: (d) => { d.drachtio.tls = true; d.drachtio.tls_ca_file = missingFile; }, expected: `drachtio.tls_ca_file: cannot read ${missingFile} (ENOENT)`, spawn: true },
   { what: 'a DTMF payload type FreeSWITCH would never offer', edit: (d) => { d.pbxs[0].dtmf_payload_type = 13; }, expected: 'pbxs[0].dtmf_payload_type: must be a dynamic RTP payload type, 96 to 127, got 13', spawn: true },
+  // DTLS-SRTP with Meta through rtpengine (issue 11)
+  { what: 'a number in an SRTP mode Meta has not', edit: (d) => { d.numbers[0].srtp = 'zrtp'; }, expected: 'numbers[0].srtp: must be one of the possible values: ["sdes","dtls"]' },
+  { what: "rtpengine's ng address without a port", edit: (d) => { d.rtpengine = { address: '127.0.0.1' }; }, expected: 'rtpengine.address: "127.0.0.1": expected host:port of rtpengine\'s ng control port', spawn: true },
+  { what: 'an IPv6 ng address without brackets', edit: (d) => { d.rtpengine = { address: '::1:22222' }; }, expected: 'rtpengine.address: "::1:22222": expected host:port' },
+  { what: "one of rtpengine's interface names without the other", edit: (d) => { d.rtpengine = { address: '127.0.0.1:22222', meta_interface: 'pub' }; }, expected: 'rtpengine.freeswitch_interface: set both rtpengine.meta_interface and rtpengine.freeswitch_interface, or neither' },
 ];
 
 function envWith(over: Record<string, string | undefined> = {}): Record<string, string> {

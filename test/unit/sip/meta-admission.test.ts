@@ -4,7 +4,8 @@ import { DigestServer } from '../../../src/auth/digest-server';
 import type { BusinessNumber } from '../../../src/config/types';
 import { metaConfig, pbxTarget } from '../../support/config-fixtures';
 import { MetaAdmission, type InboundCall } from '../../../src/sip/meta-admission';
-import type { Rejection } from '../../../src/sip/errors';
+import { REJECTIONS, type Rejection } from '../../../src/sip/errors';
+import { META_DTLS_OFFER } from '../../support/meta-dtls-sdp';
 import type { InviteView } from '../../../src/sip/invite-view';
 import { metaOffer } from '../../support/sdp';
 
@@ -83,5 +84,25 @@ describe('callers without a usable number (RFC 3323)', () => {
   it("Meta's own x-wa-meta-user-id header wins over the From's user part", () => {
     const call = admission.admit(authorized({ from: '<sip:US.1@wa.meta.vc>;tag=1', 'x-wa-meta-user-id': 'US.999' })) as InboundCall;
     expect(call.pbxHeaders['X-WA-User-Id']).toBe('US.999');
+  });
+});
+
+describe("Meta's DTLS offers (issue 11)", () => {
+  const withDtls = (state: 'off' | 'up' | 'down') => new MetaAdmission({ meta, numbers: [number], pbxs: [pbx, sales], digest, dtls: () => state });
+  // a fresh nonce per admission: authorized() challenges through the module's admission
+  const dtlsInvite = () => ({ ...authorized(), body: META_DTLS_OFFER });
+
+  it('admits a DTLS offer while rtpengine answers, refuses it 488 without rtpengine and 503 while it is down', () => {
+    expect(code(withDtls('up').admit(dtlsInvite()))).toBe('admitted');
+    expect(code(withDtls('off').admit(dtlsInvite()))).toBe('DTLS_OFFER');
+    expect(code(admission.admit(dtlsInvite()))).toBe('DTLS_OFFER');
+    const down = withDtls('down').admit(dtlsInvite()) as Rejection;
+    expect(down.code).toBe('DTLS_UNAVAILABLE');
+    expect(REJECTIONS[down.code].status).toBe(503);
+    expect(REJECTIONS.DTLS_OFFER.status).toBe(488);
+  });
+
+  it('an SDES offer is admitted whatever state rtpengine is in', () => {
+    for (const s of ['off', 'up', 'down'] as const) expect(code(withDtls(s).admit(authorized())), s).toBe('admitted');
   });
 });
