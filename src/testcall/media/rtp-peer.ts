@@ -5,6 +5,12 @@
  * drift-corrected clock, plus RFC 4733 DTMF in the same stream (one SSRC);
  * optionally SDES-SRTP protected (AES_CM_128_HMAC_SHA1_80, rtcp-mux). The
  * receive side (decoded PCM, DTMF events, counters) lives in RtpReceiver.
+ *
+ * With `srtp: 'external'` the keys come from a layer above (DTLS-SRTP, see
+ * test/support/media/dtls-peer.ts): nothing is sent until `setSrtpSession()`,
+ * `interceptor` sees every datagram first (STUN, DTLS), `sendDatagram()` writes
+ * on the same socket, and `injectDatagram()`/`sendVia` let a second socket (an
+ * IPv6 candidate) carry the same stream.
  */
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -31,9 +37,10 @@ export interface RtpPeerOptions {
   /**
    * SDES inline keys (base64, 30 bytes): ours protects what we send, theirs
    * authenticates what we get. Omit remoteKeyB64 until the answer is known
-   * and pass it to setSrtpRemoteKey().
+   * and pass it to setSrtpRemoteKey(). 'external': keys from DTLS-SRTP, given
+   * to setSrtpSession() once the handshake is done.
    */
-  srtp?: { localKeyB64: string; remoteKeyB64?: string };
+  srtp?: { localKeyB64: string; remoteKeyB64?: string } | 'external';
 }
 
 const FRAME_MS = 20;
@@ -68,6 +75,10 @@ export class RtpPeer extends RtpReceiver {
   readonly sampleRate: number;
   readonly samplesPerFrame: number;
   packetsSent = 0;
+  /** sees every datagram before RTP/RTCP handling; returns true when it consumed it */
+  interceptor: ((msg: Buffer, from: dgram.RemoteInfo) => boolean) | null = null;
+  /** replaces the socket for outgoing RTP (e.g. to pick the socket of the nominated candidate) */
+  sendVia: ((wire: Buffer, host: string, port: number) => void) | null = null;
 
   private remote: { host: string; port: number } | null = null;
   readonly ssrc = randomInt(1, 0xffffffff);
@@ -86,19 +97,20 @@ export class RtpPeer extends RtpReceiver {
     readonly host: string,
     readonly port: number,
     private readonly opts: RtpPeerOptions,
-    private readonly srtpOut: SrtpSession | null,
+    private srtpOut: SrtpSession | null,
   ) {
     const codec = frameCodec(opts.codec);
-    super(codec, { ...opts, srtp: !!opts.srtp, remoteKeyB64: opts.srtp?.remoteKeyB64 });
+    const sdes = typeof opts.srtp === 'object' ? opts.srtp : undefined;
+    super(codec, { ...opts, srtp: !!opts.srtp, remoteKeyB64: sdes?.remoteKeyB64 });
     this.sampleRate = codec.sampleRate;
     this.samplesPerFrame = (this.sampleRate * FRAME_MS) / 1000;
     this.clock = new FrameClock(FRAME_MS, () => this.frame(), (n) => this.advance(n * this.samplesPerFrame));
-    socket.on('message', (msg, rinfo) => this.handleDatagram(msg, rinfo));
+    socket.on('message', (msg, rinfo) => this.injectDatagram(msg, rinfo));
     socket.on('error', () => undefined); // e.g. ICMP port unreachable: tests look at what arrives
   }
 
   static async open(opts: RtpPeerOptions): Promise<RtpPeer> {
-    const srtpOut = opts.srtp ? srtpSession(opts.srtp.localKeyB64) : null;
+    const srtpOut = typeof opts.srtp === 'object' ? srtpSession(opts.srtp.localKeyB64) : null;
     const socket = dgram.createSocket(isIPv6(opts.host) ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -108,6 +120,27 @@ export class RtpPeer extends RtpReceiver {
       });
     });
     return new RtpPeer(socket, opts.host, socket.address().port, opts, srtpOut);
+  }
+
+  /** Handles a datagram as if this peer's socket had received it (interceptor first). */
+  injectDatagram(msg: Buffer, from: dgram.RemoteInfo): void {
+    if (this.interceptor?.(msg, from)) return;
+    this.handleDatagram(msg, from);
+  }
+
+  /** Writes a non-RTP datagram (STUN, DTLS) on this peer's socket. */
+  sendDatagram(msg: Buffer, host: string, port: number): void {
+    if (!this.closed) this.socket.send(msg, port, host);
+  }
+
+  /**
+   * Keys from a DTLS-SRTP handshake (`srtp: 'external'`): one session that protects what we
+   * send and authenticates what we get; sending starts (tones queued meanwhile go out).
+   */
+  setSrtpSession(session: SrtpSession): void {
+    if (this.opts.srtp !== 'external') throw new Error("RtpPeer was not opened with srtp: 'external'");
+    this.srtpOut = session;
+    this.setSrtpInSession(session);
   }
 
   /** Where to send; until set, packets go to the source of the first received datagram (if any). */
@@ -255,8 +288,10 @@ export class RtpPeer extends RtpReceiver {
     this.seq = (this.seq + 1) & 0xffff;
     const to = this.remote ?? (this.remoteFrom && { host: this.remoteFrom.address, port: this.remoteFrom.port });
     if (!to || this.closed) return;
+    if (this.opts.srtp && !this.srtpOut) return; // DTLS-SRTP keys not there yet: nothing goes out in the clear
     const wire = this.srtpOut ? this.srtpOut.encrypt(payload, header) : new RtpPacket(header, payload).serialize();
-    this.socket.send(wire, to.port, to.host);
+    if (this.sendVia) this.sendVia(wire, to.host, to.port);
+    else this.socket.send(wire, to.port, to.host);
     this.packetsSent++;
   }
 }

@@ -33,6 +33,8 @@ export class RtpReceiver {
   /** source of the first datagram received */
   remoteFrom: { address: string; port: number } | null = null;
   readonly receivedPayloadTypes = new Set<number>();
+  /** SSRCs of the authenticated RTP packets received */
+  readonly receivedSsrcs = new Set<number>();
   readonly dtmfEvents: DtmfEvent[] = [];
   /** called with each decoded audio payload, in arrival order */
   onPcm: ((pcm: Int16Array) => void) | null = null;
@@ -53,8 +55,13 @@ export class RtpReceiver {
 
   /** Sets (or replaces) the key that incoming SRTP must authenticate with; retries kept failures. */
   setSrtpRemoteKey(keyB64: string): void {
+    this.setSrtpInSession(srtpSession(keyB64));
+  }
+
+  /** Sets the session that authenticates incoming SRTP (e.g. from DTLS-SRTP); retries kept failures. */
+  protected setSrtpInSession(session: SrtpSession): void {
     if (!this.rx.srtp) throw new Error('RtpPeer was opened without srtp');
-    this.srtpIn = srtpSession(keyB64);
+    this.srtpIn = session;
     const retry = this.unauthenticated;
     this.unauthenticated = [];
     this.authFailures -= retry.length;
@@ -80,6 +87,7 @@ export class RtpReceiver {
     this.unauthenticated = [];
     this.dtmfEvents.length = 0;
     this.receivedPayloadTypes.clear();
+    this.receivedSsrcs.clear();
     this.packetsReceived = this.rtcpReceived = this.authFailures = this.decodeErrors = this.invalidPackets = 0;
     this.firstPacketAt = null;
   }
@@ -132,6 +140,7 @@ export class RtpReceiver {
     this.packetsReceived++;
     this.firstPacketAt ??= at;
     this.receivedPayloadTypes.add(payloadType);
+    this.receivedSsrcs.add(packet.header.ssrc);
     if (payloadType === this.rx.payloadType) {
       try {
         const pcm = this.codec.decode(packet.payload);
