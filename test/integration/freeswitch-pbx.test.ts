@@ -12,8 +12,8 @@ import { BUSINESS, BUSINESS_PASSWORD, expectClean, startGateway, testBed, until,
  * the recipe's own docs/pbx/freeswitch/freeswitch.xml (the trunk profile with its ACL, G.711,
  * RFC 2833 on 101, the DID route and the echo test), a baresip softphone registered to it as
  * 1001 that answers and echoes, and `wa-sip-gateway test-call` (the real entry) into the
- * gateway on the real servers; and the other way, the phone dialling out through the recipe's
- * "9" route to `test-call --outbound` standing in for wa.meta.vc (signalling only, see there). Skipped, saying so, when baresip is not installed.
+ * gateway on the real servers; and the other way (acceptance 2), the phone dialling out through the recipe's
+ * "9" route to `test-call --outbound` standing in for wa.meta.vc, echoing that call too. Skipped, saying so, when baresip is not installed.
  */
 const baresip = findBaresip();
 const fsBin = findServers().freeswitch;
@@ -120,11 +120,13 @@ describe.skipIf(!testBed || !baresip || !fsBin)('the FreeSWITCH recipe as the PB
     expect(run.code).toBe(0);
   });
 
-  // Acceptance 2 asks for tone both ways on a call dialled from the softphone. The signalling is
-  // shown here; the audio is not: baresip's echo module answers incoming calls only, and with its
-  // aubridge loop on an outgoing call we saw it send silence (-72 dBFS at test-call). The media of
-  // business-initiated calls, both ways, is shown with the PBX emulator (test-call.test.ts).
-  it('the softphone dials 9 + a national number: the recipe\'s outbound route reaches test-call --outbound as Meta, challenged and answered', async () => {
+  // Acceptance 2: tone both ways on a call dialled from the softphone. The phone's aubridge loop
+  // (audio_player = audio_source = aubridge "echo") sends back what it hears on the call it dialled,
+  // so test-call's 600 Hz tone comes back only if it reached the phone through the gateway and both
+  // FreeSWITCHes and the phone's audio made it all the way back to "Meta". (Without
+  // ringback_disabled the phone sent silence: -72 dBFS at test-call, see startBaresip.) The echo
+  // module relays digits only on calls it answered, so no DTMF comes back on this one.
+  it('the softphone dials 9 + a national number: the recipe\'s outbound route reaches test-call --outbound as Meta, challenged and answered, tone both ways, exit 0', async () => {
     const tb = testBed!;
     let listening: () => void = () => undefined;
     const ready = new Promise<void>((r) => { listening = r; });
@@ -132,7 +134,8 @@ describe.skipIf(!testBed || !baresip || !fsBin)('the FreeSWITCH recipe as the PB
       '--key', join(tb.certs.dir, 'meta.key'), '--seconds', '4', '--wait', '20', '--cdr', gw.cdrFile], (err) => { if (err.includes('listening on')) listening(); });
     await ready;
     expect(await baresipCommand('dial', `sip:907700900123@${PBX_BED.domain}`)).toMatchObject({ ok: true });
-    const r = (await done).report;
+    const run = await done;
+    const r = run.report;
     console.log(reportText(r));
     // the PBX took the 9 off and sent 07700 900123; the gateway made it E.164 with country_code 44
     expect(r.outbound).toMatchObject({ requestUri: 'sip:+447700900123@wa.meta.vc;transport=tls', checks: [] });
@@ -140,6 +143,9 @@ describe.skipIf(!testBed || !baresip || !fsBin)('the FreeSWITCH recipe as the PB
     expect(r.media).toMatchObject({ srtpAuthFailures: 0 });
     expect(r.media!.packetsReceived).toBeGreaterThan(100);
     expect(r.cdr).toMatchObject({ direction: 'business-initiated', pbx: 'fspbx', sip_status: 200 });
+    expect(r.heard?.ownTone).not.toBeNull();
+    expect(r.bothWays).toBe(true);
+    expect(run.code).toBe(0);
   });
 
   it("the recipe's echo test (9196) answers in the PBX itself: tone both ways, exit 0", async () => {

@@ -10,7 +10,8 @@ import { findBinary, ROOT, RUN_DIR, TEST_BED, waitForPort } from './servers';
  * A FreeSWITCH acting as the company PBX, with the recipe's own files
  * (docs/pbx/freeswitch/freeswitch.xml, vars.xml written for the test bed), and a baresip
  * softphone registered to it as 1001 that answers every call and echoes it (baresip's echo
- * module over aubridge). All on loopback addresses of their own.
+ * module over aubridge), and echoes the calls it dials too (its default player and source are
+ * one aubridge device). All on loopback addresses of their own.
  */
 
 export const PBX_BED = {
@@ -125,8 +126,11 @@ export async function startBaresip(bin: string): Promise<Process> {
     'poll_method epoll', `net_interface ${p.phone.ip}`, `sip_listen ${p.phone.ip}:${phonePorts.sip}`, 'sip_trans_def udp', `rtp_ports ${p.phone.rtp}`,
     // the echo module answers each call and connects its audio to itself through aubridge
     'audio_player aubridge,echo', 'audio_source aubridge,echo',
-    // ringback and ring tones go to a device of their own: on "echo" they would take the call's place in the bridge
+    // the ring tone of an incoming call goes to a device of its own: on "echo" it would take the call's place in the bridge
     'audio_alert aubridge,alert',
+    // and no ringback on a call it dials: menu plays ringback.wav on audio_player (aubridge "echo"), and when the call
+    // is answered that player's end stops the echo device the call's player and source have just joined (silence)
+    'ringback_disabled yes',
     // ctrl_tcp (with menu's commands) lets the test dial: baresipCommand('dial', ...)
     `ctrl_tcp_listen ${p.phone.ip}:${phonePorts.ctrl}`,
     'module_path /usr/lib/baresip/modules', 'module g711.so', 'module aubridge.so', 'module_app account.so', 'module_app echo.so',
