@@ -62,6 +62,8 @@ describe('DtlsMediaPeer against libwebrtc', () => {
     expect(p.acceptAnswer(answer).setup).toBe('active');
     await p.connected(5000);
     await c.reach(['connected']);
+    // libwebrtc starts DTLS on its first successful check and nominates a moment later
+    await p.rtp.waitFor(() => p.ice.nominated !== null, 2000, 'a check with USE-CANDIDATE');
 
     const checks = p.ice.checks;
     expect(checks.length).toBeGreaterThan(0);
@@ -151,6 +153,23 @@ describe('DtlsMediaPeer with a raw DTLS client (RFC 4733 both ways, and what the
     expect([p.rtp.authFailures, c.rtp.authFailures]).toEqual([0, 0]);
     expect(c.requestsReceived).toBe(0);
     expect(p.ice.nominated).toEqual({ address: c.rtp.host, port: c.rtp.port });
+  });
+
+  it("a certificate that comes before the other side's SDP is held, then checked: the handshake completes", async () => {
+    const p = await peer();
+    const c = await DtlsTestClient.open(parseDtlsSdp(p.offer()), { payloadType: 111, dtmfPayloadType: 126 });
+    open.push(c);
+    expect((await c.check()).success).toBe(true);
+    const connecting = c.connect();
+    await p.rtp.waitFor(() => p.dtls.certificateBeforeSdp, 5000, 'the client certificate, held');
+    p.acceptAnswer(c.answerSdp(111, 126));
+    await connecting;
+    await p.connected();
+    expect(p.dtls.failure).toBeNull();
+    expect(p.dtls.clientFingerprint).toBe(c.identity.fingerprint.replace(/^SHA-256/i, 'sha-256'));
+    p.rtp.startTone(PEER_TONE);
+    await c.rtp.waitFor((r) => r.packetsReceived >= 10, 5000, 'media from the peer');
+    expect(c.rtp.authFailures).toBe(0);
   });
 
   it('records checks as they come: without ICE-CONTROLLING or USE-CANDIDATE, with ICE-CONTROLLED; nothing nominated', async () => {

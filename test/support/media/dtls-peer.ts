@@ -19,7 +19,8 @@
  *   await peer.connected();                  // DTLS done (rejects on a handshake failure)
  *   peer.rtp.startTone(440); await peer.rtp.sendDtmf('5'); peer.rtp.receivedPcm(); ...
  *   peer.ice.checks[i].{controlling, controlled, useCandidate, at}; peer.ice.firstCheckAt;
- *   peer.ice.nominated; peer.dtls.{connectedAt, failure, clientFingerprint, profile};
+ *   peer.ice.nominated; peer.dtls.{connectedAt, failure, clientFingerprint, profile} (of the first
+ *   handshake to end; peer.dtls.all lists one association per remote address, see dtls-associations.ts);
  *   peer.rtp.{firstPacketAt, receivedSsrcs, authFailures}; peer.unvalidated (DTLS/RTP from
  *   an address that passed no check); peer.remote (the other side's SDP, parsed)
  *   await peer.close();
@@ -31,7 +32,8 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { RtpPeer } from '../../../src/testcall/media/rtp-peer';
 import { metaDtlsAnswer, metaDtlsOffer, parseDtlsSdp, type RemoteDtlsSdp } from '../dtls-sdp';
-import { DtlsSrtpServer, newDtlsIdentity, type DtlsIdentity, type SrtpProfileName } from './dtls-srtp-server';
+import { DtlsAssociations } from './dtls-associations';
+import { newDtlsIdentity, type DtlsIdentity, type SrtpProfileName } from './dtls-srtp-server';
 import { IceLiteResponder } from './ice-lite-responder';
 import { looksLikeStun } from './stun';
 
@@ -69,7 +71,8 @@ function deferred(): Deferred {
 
 export class DtlsMediaPeer {
   readonly ice: IceLiteResponder;
-  readonly dtls: DtlsSrtpServer;
+  /** the DTLS associations (one per remote address) and a summary of them */
+  readonly dtls: DtlsAssociations;
   /** the other side's SDP (answer or offer), parsed; null until given */
   remote: RemoteDtlsSdp | null = null;
   /** DTLS or RTP datagrams from an address that had passed no STUN check (dropped) */
@@ -83,12 +86,13 @@ export class DtlsMediaPeer {
     private readonly opts: DtlsPeerOptions,
   ) {
     this.ice = new IceLiteResponder(iceString(16), iceString(24), (m, host, port) => this.send(m, host, port), opts.acceptFrom);
-    this.dtls = new DtlsSrtpServer({ identity, profiles: opts.profiles, send: (m, [host, port]) => this.send(m, host, port) });
-    this.ice.onNominated = (to) => rtp.setRemote(to.address, to.port);
-    this.dtls.onConnected = (srtp) => {
-      rtp.setSrtpSession(srtp);
-      this.done.resolve();
+    this.dtls = new DtlsAssociations(identity, opts.profiles, (m, [host, port]) => this.send(m, host, port));
+    this.ice.onNominated = (to) => {
+      rtp.setRemote(to.address, to.port);
+      this.dtls.nominate(to);
     };
+    this.dtls.onKeys = (srtp) => rtp.setSrtpSession(srtp);
+    this.dtls.onConnected = () => this.done.resolve();
     this.dtls.onFailed = (why) => this.done.reject(new Error(`DTLS handshake failed: ${why}`));
     rtp.interceptor = (msg, from) => this.demux(msg, from);
     if (v6) {
@@ -186,7 +190,7 @@ export class DtlsMediaPeer {
     }
     const validated = this.ice.isValidated(from);
     if (first >= 20 && first <= 63) {
-      if (validated) this.dtls.handle(msg, [from.address, from.port]);
+      if (validated) this.dtls.handle(msg, from);
       else this.unvalidated++;
       return true;
     }

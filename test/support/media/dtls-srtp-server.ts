@@ -15,6 +15,7 @@ import { CipherContext, DtlsServer } from 'werift-dtls/lib/dtls/src'; // the pac
 import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, SrtpSession } from 'werift-rtp';
 
 type Address = readonly [string, number];
+type FragmentedHandshake = Parameters<DtlsServer['onHandleHandshakes']>[0][number];
 
 export type SrtpProfileName = 'SRTP_AES128_CM_HMAC_SHA1_80' | 'SRTP_AEAD_AES_128_GCM';
 const PROFILE_IDS: Record<SrtpProfileName, 1 | 7> = {
@@ -70,8 +71,14 @@ export class DtlsSrtpServer {
 
   private readonly server: DtlsServer;
   private expected: string | null = null;
-  /** the client's certificate flight, held until its fingerprint is known (the SDP can come later) */
-  private held: (() => Promise<void>) | null = null;
+  /** true when the client's certificate arrived before its SDP's a=fingerprint (it was held) */
+  certificateBeforeSdp = false;
+  /**
+   * The client's handshake messages from its certificate on, held until its fingerprint is
+   * known (the SDP can come later: rtpengine starts DTLS at the ng offer, before the answer).
+   * werift-dtls hands them over one record at a time, so all of them wait, in order.
+   */
+  private held: FragmentedHandshake[][] | null = null;
   private clientAddress: Address | null = null;
   private onData: (data: Buffer, addr: Address) => void = () => undefined;
   private closed = false;
@@ -106,10 +113,11 @@ export class DtlsSrtpServer {
     });
     const handle = this.server.onHandleHandshakes;
     this.server.onHandleHandshakes = async (assembled) => {
-      const cert = assembled.find((h) => h.msg_type === HANDSHAKE_CERTIFICATE);
       if (this.failure) return;
-      if (cert && !this.expected) {
-        this.held = () => this.server.onHandleHandshakes(assembled);
+      const cert = assembled.find((h) => h.msg_type === HANDSHAKE_CERTIFICATE);
+      if (this.held || (cert && !this.expected)) {
+        this.certificateBeforeSdp = true;
+        (this.held ??= []).push(assembled);
         return;
       }
       if (cert && !this.acceptCertificate(cert.fragment)) return;
@@ -125,9 +133,10 @@ export class DtlsSrtpServer {
    */
   expectFingerprint(fingerprint: string): void {
     this.expected = fingerprint;
-    const held = this.held;
+    const held = this.held ?? [];
     this.held = null;
-    held?.().catch((e: unknown) => this.fail(`DTLS error: ${String(e)}`));
+    // as werift-dtls does with records: each handed on in order, none awaited before the next
+    for (const assembled of held) this.server.onHandleHandshakes(assembled).catch((e: unknown) => this.fail(`DTLS error: ${String(e)}`));
   }
 
   /** one DTLS record datagram from the client (RFC 7983: first byte 20..63) */
