@@ -3,9 +3,9 @@
  * TLS listener (SPEC M1) — handshake, chain, name, and no client-certificate request —
  * one OK/FAIL line each and a verdict; exit 0 only if all pass.
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from './args';
+import { readOptionFile } from './option-file';
 import { EXIT_FAIL, EXIT_OK, type Io, UsageError } from './output';
 import { detectClientCertRequest } from './tls-client-cert';
 import { type ProbeResult, probeTls } from './tls-probe';
@@ -41,14 +41,7 @@ export async function checkTls(argv: readonly string[], io: Io): Promise<number>
   const timeoutMs = Number(args.values.get('timeout') ?? '10') * 1000;
   if (!(timeoutMs > 0)) throw new UsageError('--timeout must be a number of seconds');
   const caFile = args.values.get('ca');
-  let ca: string | undefined;
-  if (caFile) {
-    try {
-      ca = readFileSync(caFile, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --ca ${caFile}: ${(err as Error).message}`);
-    }
-  }
+  const ca = caFile ? readOptionFile(caFile, '--ca') : undefined;
 
   io.out(`checking TLS on ${host}:${port} for the name ${servername}`);
   let probe: ProbeResult;

@@ -4,13 +4,13 @@
  * flowed both ways; 1 when the call or the audio failed; 2 for bad usage. The number's SIP
  * password comes from an environment variable, never from the command line.
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { reportJson, reportText } from '../testcall/report';
 import { runOutbound, type OutboundOptions } from '../testcall/run-outbound';
 import { runTestCall, type TestCallOptions } from '../testcall/run-test-call';
 import { parseArgs, required } from './args';
 import type { Env } from './graph';
+import { readOptionFile } from './option-file';
 import { EXIT_FAIL, EXIT_OK, type Io, UsageError } from './output';
 
 const SPEC = {
@@ -54,14 +54,7 @@ export function testCallOptions(argv: readonly string[], env: Env): TestCallOpti
     throw new UsageError('--servername NAME is required when --gateway is an address: the hostname configured at Meta, which the certificate must carry');
   }
   const caFile = args.values.get('ca');
-  let ca: string | undefined;
-  if (caFile) {
-    try {
-      ca = readFileSync(caFile, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --ca ${caFile}: ${(err as Error).message}`);
-    }
-  }
+  const ca = caFile ? readOptionFile(caFile, '--ca') : undefined;
   const local = args.values.get('local-address');
   if (local !== undefined && !isIP(local)) throw new UsageError(`--local-address must be an IP address (got ${local})`);
   const dtmf = args.values.get('dtmf') ?? '1234';
@@ -77,14 +70,6 @@ export function testCallOptions(argv: readonly string[], env: Env): TestCallOpti
   };
 }
 
-function readPem(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(err as Error).message}`);
-  }
-}
-
 /** `--outbound --listen IP:PORT --cert FILE --key FILE [--password-env VAR] [--wait S] ...` */
 export function outboundOptions(argv: readonly string[], env: Env): OutboundOptions & { json: boolean } {
   const args = parseArgs(argv, SPEC);
@@ -95,8 +80,8 @@ export function outboundOptions(argv: readonly string[], env: Env): OutboundOpti
   const listen = required(args, 'listen');
   const { host, port } = hostPort(listen);
   if (!isIP(host)) throw new UsageError(`--listen must be IP:PORT (got ${listen})`);
-  const cert = readPem(required(args, 'cert'), '--cert');
-  const key = readPem(required(args, 'key'), '--key');
+  const cert = readOptionFile(required(args, 'cert'), '--cert');
+  const key = readOptionFile(required(args, 'key'), '--key');
   const passwordEnv = args.values.get('password-env');
   const dtmf = args.values.get('dtmf') ?? '1234';
   if (!/^[0-9*#A-D]*$/i.test(dtmf)) throw new UsageError(`--dtmf takes 0-9 * # A-D (got ${dtmf})`);

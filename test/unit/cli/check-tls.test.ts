@@ -91,4 +91,11 @@ describe('check-tls', () => {
     expect(line(r, 'FAIL')).toEqual([expect.stringContaining('ECONNREFUSED')]);
     expect((await runCli(['check-tls', '127.0.0.1'])).code).toBe(2);
   });
+
+  it('a --ca file that cannot be read is a usage error naming it, exit 2, before any connection', async () => {
+    const r = await runCli(['check-tls', '127.0.0.1', plain, '--ca', '/nonexistent/ca.pem']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot read --ca /nonexistent/ca.pem: ENOENT');
+    expect(r.stdout).toBe('');
+  });
 });
