@@ -5,22 +5,42 @@ import { parseCrypto } from './media/srtp-keys';
  * Meta's SDP for `test-call` (SPEC M10, after the traces in meta-docs): one audio stream,
  * RTP/SAVP with an SDES key (AES_CM_128_HMAC_SHA1_80), Opus 48 kHz with Meta's fmtp,
  * telephone-event/8000, ptime 20, rtcp-mux, one SSRC; and what the gateway's answer says.
+ * The test peers send the same offer with the traces' WebRTC stream id (`msid`).
  */
 
-export function metaOffer(o: { ip: string; port: number; keyB64: string; opusPt?: number; dtmfPt?: number; ssrc: number }): string {
+export interface MetaOfferParams {
+  ip: string;
+  port: number;
+  keyB64: string;
+  opusPt?: number;
+  dtmfPt?: number;
+  ssrc: number;
+  /** the o= line's session id and address; default: now, and `ip` */
+  origin?: { sessionId: string; ip: string };
+  /** the traces' stream id: `a=msid-semantic`, `a=msid` and their `a=rtcp:9` line with it; test-call sends none */
+  msid?: string;
+}
+
+const family = (ip: string) => (isIPv6(ip) ? 'IP6' : 'IP4');
+
+export function metaOffer(o: MetaOfferParams): string {
   const opus = o.opusPt ?? 111;
   const dtmf = o.dtmfPt ?? 126;
-  const family = isIPv6(o.ip) ? 'IP6' : 'IP4';
+  const origin = o.origin ?? { sessionId: String(Date.now()), ip: o.ip };
+  const msid = o.msid;
   return [
     'v=0',
-    `o=- ${Date.now()} 2 IN ${family} ${o.ip}`,
+    `o=- ${origin.sessionId} 2 IN ${family(origin.ip)} ${origin.ip}`,
     's=-',
     't=0 0',
     'a=group:BUNDLE audio',
+    ...(msid ? [`a=msid-semantic: WMS ${msid}`] : []),
     `m=audio ${o.port} RTP/SAVP ${opus} ${dtmf}`,
-    `c=IN ${family} ${o.ip}`,
+    `c=IN ${family(o.ip)} ${o.ip}`,
+    ...(msid ? ['a=rtcp:9 IN IP4 0.0.0.0'] : []),
     'a=mid:audio',
     'a=sendrecv',
+    ...(msid ? [`a=msid:${msid} WhatsAppTrack1`] : []),
     'a=rtcp-mux',
     `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${o.keyB64}`,
     `a=rtpmap:${opus} opus/48000/2`,

@@ -1,36 +1,10 @@
-import { isIPv6 } from 'node:net';
+import { metaOffer as metaSdesOffer } from '../../src/testcall/meta-sdp';
 
 /** SDP bodies shaped after the traces in meta-docs (Meta's SDES offer) and a plain PBX answer. */
 
-/** the SDP address type of `ip` (RFC 8866 §5.7) */
-const ipFamily = (ip: string) => (isIPv6(ip) ? 'IP6' : 'IP4');
-
+/** Meta's SDES offer (src/testcall/meta-sdp.ts) as in the traces: their stream id, origin line and SSRC */
 export function metaOffer(o: { ip: string; port: number; keyB64: string; opusPt?: number; dtmfPt?: number }): string {
-  const opus = o.opusPt ?? 111;
-  const dtmf = o.dtmfPt ?? 126;
-  return [
-    'v=0',
-    'o=- 1750716867913 2 IN IP4 127.0.0.1',
-    's=-',
-    't=0 0',
-    'a=group:BUNDLE audio',
-    'a=msid-semantic: WMS 4e37b099-8aef-45d0-be4f-1cde2ca5a37d',
-    `m=audio ${o.port} RTP/SAVP ${opus} ${dtmf}`,
-    `c=IN ${ipFamily(o.ip)} ${o.ip}`,
-    'a=rtcp:9 IN IP4 0.0.0.0',
-    'a=mid:audio',
-    'a=sendrecv',
-    'a=msid:4e37b099-8aef-45d0-be4f-1cde2ca5a37d WhatsAppTrack1',
-    'a=rtcp-mux',
-    `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${o.keyB64}`,
-    `a=rtpmap:${opus} opus/48000/2`,
-    `a=fmtp:${opus} maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;sprop-maxcapturerate=16000;useinbandfec=1`,
-    `a=rtpmap:${dtmf} telephone-event/8000`,
-    'a=maxptime:20',
-    'a=ptime:20',
-    'a=ssrc:215879358 cname:WhatsAppAudioStream1',
-    '',
-  ].join('\r\n');
+  return metaSdesOffer({ ...o, ssrc: 215879358, origin: { sessionId: '1750716867913', ip: '127.0.0.1' }, msid: '4e37b099-8aef-45d0-be4f-1cde2ca5a37d' });
 }
 
 export function pbxSdp(o: { ip: string; port: number; codecs?: { pt: number; name: string }[]; dtmfPt?: number; direction?: string; cryptoKeyB64?: string }): string {
