@@ -209,3 +209,29 @@ describe('DtlsMediaPeer with an IPv6 candidate', () => {
     expect(p.ice.checks.every((k) => k.from.address === '::1')).toBe(true);
   });
 });
+
+describe("the DTLS SDP builders, against Meta's real offer (meta-docs, sip-guide excerpt)", () => {
+  // the line kinds of the real offer, in order (its secrets are redacted in the docs)
+  const REAL = ['v', 'o', 's', 't', 'a=group', 'a=msid-semantic', 'a=ice-lite', 'm', 'c', 'a=rtcp', 'a=candidate', 'a=candidate',
+    'a=ice-ufrag', 'a=ice-pwd', 'a=fingerprint', 'a=setup', 'a=mid', 'a=sendrecv', 'a=msid', 'a=rtcp-mux', 'a=rtpmap', 'a=rtcp-fb',
+    'a=fmtp', 'a=rtpmap', 'a=maxptime', 'a=ptime', 'a=ssrc'];
+  const kinds = (sdp: string) => sdp.split('\r\n').filter(Boolean).map((l) => (l.startsWith('a=') ? l.split(/[:\s]/)[0]! : l[0]!));
+
+  it('the offer has the real one\'s lines in its order; the answer differs in setup only, and takes the offer\'s mid', async () => {
+    const p = await DtlsMediaPeer.open({ host: '127.0.0.1', ipv6Host: '::1', payloadType: 111, dtmfPayloadType: 126 });
+    open.push(p);
+    const offer = p.offer();
+    expect(kinds(offer)).toEqual(REAL);
+    expect(offer).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111 126\r$/m);
+    expect(offer).toMatch(/^a=ice-pwd:[A-Za-z0-9]{24}\r$/m);
+    expect(offer).toMatch(/^a=fingerprint:sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}\r$/m);
+    const gatewayOffer = offer.replace('a=group:BUNDLE audio', 'a=group:BUNDLE 0').replace('a=mid:audio', 'a=mid:0').replace(/ 111 126\r/, ' 96 101\r')
+      .replace(/a=rtpmap:111/, 'a=rtpmap:96').replace(/a=rtpmap:126/, 'a=rtpmap:101');
+    const q = await DtlsMediaPeer.open({ host: '127.0.0.1', payloadType: 96, dtmfPayloadType: 126 });
+    open.push(q);
+    const answer = q.answer(gatewayOffer);
+    expect(parseDtlsSdp(answer)).toMatchObject({ setup: 'passive', mid: '0', opusPt: 96, dtmfPt: 101, iceLite: true });
+    expect(answer).toMatch(/^a=group:BUNDLE 0\r$/m);
+    expect(() => p.answer(gatewayOffer)).toThrow(/opus payload type is 96/);
+  });
+});
