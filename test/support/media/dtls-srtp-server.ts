@@ -15,7 +15,6 @@ import { CipherContext, DtlsServer } from 'werift-dtls/lib/dtls/src'; // the pac
 import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, SrtpSession } from 'werift-rtp';
 
 type Address = readonly [string, number];
-type FragmentedHandshake = Parameters<DtlsServer['onHandleHandshakes']>[0][number];
 
 export type SrtpProfileName = 'SRTP_AES128_CM_HMAC_SHA1_80' | 'SRTP_AEAD_AES_128_GCM';
 const PROFILE_IDS: Record<SrtpProfileName, 1 | 7> = {
@@ -74,11 +73,13 @@ export class DtlsSrtpServer {
   /** true when the client's certificate arrived before its SDP's a=fingerprint (it was held) */
   certificateBeforeSdp = false;
   /**
-   * The client's handshake messages from its certificate on, held until its fingerprint is
-   * known (the SDP can come later: rtpengine starts DTLS at the ng offer, before the answer).
-   * werift-dtls hands them over one record at a time, so all of them wait, in order.
+   * The client's datagrams from the one with its certificate on, held until its fingerprint
+   * is known (the SDP can come later: rtpengine starts DTLS before the answer reaches the
+   * peer). Whole datagrams wait, in order: holding only the handshake messages would let
+   * werift's record layer see the ChangeCipherSpec and the encrypted Finished before the
+   * key exchange, and drop them (the handshake then waits for the client's retransmission).
    */
-  private held: FragmentedHandshake[][] | null = null;
+  private held: { msg: Buffer; from: Address }[] | null = null;
   private clientAddress: Address | null = null;
   private onData: (data: Buffer, addr: Address) => void = () => undefined;
   private closed = false;
@@ -115,11 +116,6 @@ export class DtlsSrtpServer {
     this.server.onHandleHandshakes = async (assembled) => {
       if (this.failure) return;
       const cert = assembled.find((h) => h.msg_type === HANDSHAKE_CERTIFICATE);
-      if (this.held || (cert && !this.expected)) {
-        this.certificateBeforeSdp = true;
-        (this.held ??= []).push(assembled);
-        return;
-      }
       if (cert && !this.acceptCertificate(cert.fragment)) return;
       await handle(assembled);
     };
@@ -135,13 +131,17 @@ export class DtlsSrtpServer {
     this.expected = fingerprint;
     const held = this.held ?? [];
     this.held = null;
-    // as werift-dtls does with records: each handed on in order, none awaited before the next
-    for (const assembled of held) this.server.onHandleHandshakes(assembled).catch((e: unknown) => this.fail(`DTLS error: ${String(e)}`));
+    for (const h of held) this.handle(h.msg, h.from);
   }
 
   /** one DTLS record datagram from the client (RFC 7983: first byte 20..63) */
   handle(msg: Buffer, from: Address): void {
     if (this.closed || this.failure) return;
+    if (this.held || (!this.expected && carriesCertificate(msg))) {
+      this.certificateBeforeSdp = true;
+      (this.held ??= []).push({ msg, from });
+      return;
+    }
     this.clientAddress = from;
     this.onData(msg, from);
   }
@@ -208,4 +208,15 @@ export class DtlsSrtpServer {
     this.failure = why;
     this.onFailed?.(why);
   }
+}
+
+/** whether a datagram holds (the first fragment of) a Certificate handshake message in epoch 0 */
+function carriesCertificate(datagram: Buffer): boolean {
+  // record: type(1) version(2) epoch(2) sequence(6) length(2); handshake: msg_type(1) ...
+  for (let at = 0; at + 13 <= datagram.length; ) {
+    const length = datagram.readUInt16BE(at + 11);
+    if (datagram[at] === 22 && datagram.readUInt16BE(at + 3) === 0 && datagram[at + 13] === HANDSHAKE_CERTIFICATE) return true;
+    at += 13 + length;
+  }
+  return false;
 }

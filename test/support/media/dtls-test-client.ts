@@ -31,6 +31,8 @@ export class DtlsTestClient {
   /** STUN requests the peer sent us (an ICE-lite agent sends none) */
   requestsReceived = 0;
   connectedAt: number | null = null;
+  /** DTLS datagrams sent (a retransmitted flight shows up here) */
+  dtlsSent = 0;
   private onData: (data: Buffer, addr: Address) => void = () => undefined;
   private dtls: DtlsClient | null = null;
   private waiters: (() => void)[] = [];
@@ -90,7 +92,10 @@ export class DtlsTestClient {
       type: 'udp',
       address: { address: this.rtp.host, family: 'IPv4', port: this.rtp.port },
       closed: false,
-      send: async (data: Buffer) => this.rtp.sendDatagram(data, this.remote.ip, this.remote.port),
+      send: async (data: Buffer) => {
+        this.dtlsSent++;
+        this.rtp.sendDatagram(data, this.remote.ip, this.remote.port);
+      },
       close: async () => undefined,
       onData: this.onData,
     };
