@@ -174,6 +174,28 @@ describe('DtlsMediaPeer with a raw DTLS client (RFC 4733 both ways, and what the
     expect(c.rtp.authFailures).toBe(0);
   });
 
+  it('SRTP profiles: AEAD_AES_128_GCM when both offer it, AES128_CM_HMAC_SHA1_80 by default, no common one fails', async () => {
+    const gcm = await DtlsMediaPeer.open({ host: '127.0.0.1', payloadType: 111, dtmfPayloadType: 126, profiles: ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80'] });
+    open.push(gcm);
+    const c = await rawPair(gcm);
+    await c.check();
+    await c.connect(5000, [7, 1]);
+    await gcm.connected();
+    expect([gcm.dtls.profile, c.profile]).toEqual(['SRTP_AEAD_AES_128_GCM', 7]);
+    gcm.rtp.startTone(PEER_TONE);
+    c.rtp.startTone(CLIENT_TONE);
+    await gcm.rtp.waitFor((r) => r.packetsReceived >= 10, 5000, 'GCM-protected media at the peer');
+    await c.rtp.waitFor((r) => r.packetsReceived >= 10, 5000, 'GCM-protected media at the client');
+    expect([gcm.rtp.authFailures, c.rtp.authFailures]).toEqual([0, 0]);
+
+    const plain = await peer(); // default: AES128_CM_HMAC_SHA1_80 only
+    const d = await rawPair(plain);
+    await d.check();
+    await expect(d.connect(1500, [7])).rejects.toThrow(/DTLS handshake/);
+    expect(plain.dtls.connectedAt).toBeNull();
+    expect(plain.dtls.failure).toMatch(/^DTLS error/); // werift-dtls refuses the hello with no common use_srtp profile
+  });
+
   it('records checks as they come: without ICE-CONTROLLING or USE-CANDIDATE, with ICE-CONTROLLED; nothing nominated', async () => {
     const p = await peer();
     const c = await rawPair(p);

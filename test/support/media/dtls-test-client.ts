@@ -31,6 +31,8 @@ export class DtlsTestClient {
   /** STUN requests the peer sent us (an ICE-lite agent sends none) */
   requestsReceived = 0;
   connectedAt: number | null = null;
+  /** the SRTP protection profile the handshake chose */
+  profile: 1 | 7 | null = null;
   /** DTLS datagrams sent (a retransmitted flight shows up here) */
   dtlsSent = 0;
   private onData: (data: Buffer, addr: Address) => void = () => undefined;
@@ -86,8 +88,11 @@ export class DtlsTestClient {
     return this.responses[before]!;
   }
 
-  /** the DTLS handshake as the client (setup:active); SRTP keyed when it resolves */
-  async connect(timeoutMs = 5000): Promise<void> {
+  /**
+   * The DTLS handshake as the client (setup:active); SRTP keyed when it resolves. `profiles`:
+   * the use_srtp list offered, 1 = SRTP_AES128_CM_HMAC_SHA1_80, 7 = SRTP_AEAD_AES_128_GCM.
+   */
+  async connect(timeoutMs = 5000, profiles: (1 | 7)[] = [1]): Promise<void> {
     const transport = {
       type: 'udp',
       address: { address: this.rtp.host, family: 'IPv4', port: this.rtp.port },
@@ -99,12 +104,14 @@ export class DtlsTestClient {
       close: async () => undefined,
       onData: this.onData,
     };
-    const dtls = new DtlsClient({ transport, cert: this.identity.certPem, key: this.identity.keyPem, signatureHash: { hash: 4, signature: 3 }, srtpProfiles: [1] });
+    const dtls = new DtlsClient({ transport, cert: this.identity.certPem, key: this.identity.keyPem, signatureHash: { hash: 4, signature: 3 }, srtpProfiles: profiles });
     this.onData = (d, addr) => transport.onData(d, addr);
     this.dtls = dtls;
     dtls.onConnect.subscribe(() => {
-      const k = dtls.extractSessionKeys(16, 14) as Record<'localKey' | 'localSalt' | 'remoteKey' | 'remoteSalt', Buffer>;
-      this.rtp.setSrtpSession(new SrtpSession({ keys: { localMasterKey: k.localKey, localMasterSalt: k.localSalt, remoteMasterKey: k.remoteKey, remoteMasterSalt: k.remoteSalt }, profile: 1 }));
+      const profile = dtls.srtp.srtpProfile === 7 ? 7 : 1;
+      const k = dtls.extractSessionKeys(16, profile === 7 ? 12 : 14) as Record<'localKey' | 'localSalt' | 'remoteKey' | 'remoteSalt', Buffer>;
+      this.profile = profile;
+      this.rtp.setSrtpSession(new SrtpSession({ keys: { localMasterKey: k.localKey, localMasterSalt: k.localSalt, remoteMasterKey: k.remoteKey, remoteMasterSalt: k.remoteSalt }, profile }));
       this.connectedAt = Date.now();
       this.wake();
     });
