@@ -2,6 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { uriHost } from '../../util/sip-uri';
 import { type Arrived, Inbox } from './inbox';
+import { type Dialog, dialogRequest } from './dialog';
 import { cseqOf, header, randomToken, responseTo, serialize, StreamFramer, tagOf, uriOf, type SipMessage } from './message';
 
 /**
@@ -21,17 +22,6 @@ export interface MetaClientOptions {
   /** source address to connect from (one in meta.source_ranges) */
   localAddress?: string;
   connectTimeoutMs?: number;
-}
-
-export interface Dialog {
-  callId: string;
-  localTag: string;
-  remoteTag: string;
-  remoteTarget: string;
-  localUri: string;
-  remoteUri: string;
-  routes: string[];
-  cseq: number;
 }
 
 export class MetaClient {
@@ -167,13 +157,7 @@ export class MetaClient {
   /** an in-dialog request (ACK for the 2xx keeps the INVITE's CSeq number) */
   inDialog(d: Dialog, method: string, extra: [string, string][] = []): SipMessage {
     const seq = method === 'ACK' ? d.cseq : ++d.cseq;
-    return {
-      method,
-      uri: d.remoteTarget,
-      headers: [['Via', this.via()], ...d.routes.map((r): [string, string] => ['Route', r]), ['Max-Forwards', '70'],
-        ['From', `<${d.localUri}>;tag=${d.localTag}`], ['To', `<${d.remoteUri}>;tag=${d.remoteTag}`], ['Call-ID', d.callId], ['CSeq', `${seq} ${method}`], ...extra],
-      body: '',
-    };
+    return dialogRequest(d, method, this.via(), seq, extra);
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import { digestResponse, parseAlgorithm, parseDigestHeader } from '../../../src/auth/digest';
+import { type Dialog, dialogRequest } from '../../../src/testcall/sip/dialog';
 import { cseqOf, header, headerAll, randomToken, responseTo, serialize, tagOf, uriOf, type SipMessage } from './message';
 
 /**
@@ -13,18 +14,7 @@ export interface Received {
   reply(msg: SipMessage): void;
 }
 
-export interface Dialog {
-  callId: string;
-  localTag: string;
-  remoteTag: string;
-  /** the far end's Contact URI (Request-URI of our in-dialog requests) */
-  remoteTarget: string;
-  localUri: string;
-  remoteUri: string;
-  /** Route headers for our in-dialog requests */
-  routes: string[];
-  cseq: number;
-}
+export type { Dialog };
 
 type Pred = (r: Received) => boolean;
 
@@ -115,21 +105,7 @@ export abstract class SipPeer {
   /** an in-dialog request (BYE, re-INVITE, ...) */
   inDialog(d: Dialog, method: string, extra: [string, string][] = [], body = ''): SipMessage {
     d.cseq += 1;
-    return {
-      method,
-      uri: d.remoteTarget,
-      headers: [
-        ['Via', this.via()],
-        ...d.routes.map((r): [string, string] => ['Route', r]),
-        ['Max-Forwards', '70'],
-        ['From', `<${d.localUri}>;tag=${d.localTag}`],
-        ['To', `<${d.remoteUri}>;tag=${d.remoteTag}`],
-        ['Call-ID', d.callId],
-        ['CSeq', `${d.cseq} ${method}`],
-        ...extra,
-      ],
-      body,
-    };
+    return dialogRequest(d, method, this.via(), d.cseq, extra, body);
   }
 
   async request(msg: SipMessage, timeoutMs = 10_000): Promise<SipMessage> {
@@ -169,20 +145,7 @@ export abstract class SipPeer {
 
   /** ACK for a 2xx (its own transaction) */
   ack2xx(d: Dialog, inviteCseq: number): void {
-    this.send({
-      method: 'ACK',
-      uri: d.remoteTarget,
-      headers: [
-        ['Via', this.via()],
-        ...d.routes.map((r): [string, string] => ['Route', r]),
-        ['Max-Forwards', '70'],
-        ['From', `<${d.localUri}>;tag=${d.localTag}`],
-        ['To', `<${d.remoteUri}>;tag=${d.remoteTag}`],
-        ['Call-ID', d.callId],
-        ['CSeq', `${inviteCseq} ACK`],
-      ],
-      body: '',
-    });
+    this.send(dialogRequest(d, 'ACK', this.via(), inviteCseq));
   }
 
   /** next out-of-dialog INVITE sent to us (a new call) */
