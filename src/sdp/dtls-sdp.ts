@@ -27,11 +27,12 @@ export function iceLiteIntoMedia(sdp: string): string {
   if (!session.some((l) => l.trim() === 'a=ice-lite')) return sdp;
   const out = session.filter((l) => l.trim() !== 'a=ice-lite');
   let section: string[] = [];
+  // last in the section: an a= line before the section's c= line is malformed SDP
+  // (RFC 8866 §5: m=, i=, c=, b=, k=, then a=), which rtpengine refuses to rewrite
   const flush = () => {
     if (section.length === 0) return;
-    out.push(section[0]!);
+    out.push(...section);
     if (!section.some((l) => l.trim() === 'a=ice-lite')) out.push('a=ice-lite');
-    out.push(...section.slice(1));
     section = [];
   };
   for (const l of lines.slice(firstMedia)) {

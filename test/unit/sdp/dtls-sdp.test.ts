@@ -8,7 +8,9 @@ describe('DTLS SDP helpers (issue 11)', () => {
     const out = iceLiteIntoMedia(META_DTLS_OFFER);
     const lines = out.split('\r\n');
     const m = lines.findIndex((l) => l.startsWith('m=audio'));
-    expect(lines.indexOf('a=ice-lite')).toBe(m + 1);
+    // after every other line of the section: never between m= and c= (malformed, rtpengine refuses it)
+    expect(lines.indexOf('a=ice-lite')).toBeGreaterThan(lines.findIndex((l, i) => i > m && l.startsWith('c=')));
+    expect(lines.indexOf('a=ice-lite')).toBe(lines.length - 2);
     expect(lines.filter((l) => l === 'a=ice-lite')).toHaveLength(1);
     // nothing else changed, CRLF and the final line break kept
     expect(lines.filter((l) => l !== 'a=ice-lite')).toEqual(META_DTLS_OFFER.split('\r\n').filter((l) => l !== 'a=ice-lite'));
