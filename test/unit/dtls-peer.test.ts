@@ -48,7 +48,7 @@ async function expectTonesBothWays(p: DtlsMediaPeer, c: WebRtcClient): Promise<v
   expect(p.rtp.receivedSsrcs.size).toBe(1);
 }
 
-describe('DtlsMediaPeer against libwebrtc', () => {
+describe('DtlsMediaPeer against libwebrtc', { timeout: 20_000 }, () => {
   it("Meta's offer: the answerer is ICE controlling with USE-CANDIDATE and the DTLS client; tones both ways", async () => {
     const p = await peer();
     const offer = p.offer();
@@ -124,7 +124,7 @@ describe('DtlsMediaPeer against libwebrtc', () => {
   });
 });
 
-describe('DtlsMediaPeer with a raw DTLS client (RFC 4733 both ways, and what the peer records)', () => {
+describe('DtlsMediaPeer with a raw DTLS client (RFC 4733 both ways, and what the peer records)', { timeout: 20_000 }, () => {
   async function rawPair(p: DtlsMediaPeer): Promise<DtlsTestClient> {
     const c = await DtlsTestClient.open(parseDtlsSdp(p.offer()), { payloadType: 111, dtmfPayloadType: 126 });
     open.push(c);
@@ -218,7 +218,7 @@ describe('DtlsMediaPeer with a raw DTLS client (RFC 4733 both ways, and what the
   });
 });
 
-describe('DtlsMediaPeer with an IPv6 candidate', () => {
+describe('DtlsMediaPeer with an IPv6 candidate', { timeout: 20_000 }, () => {
   it('offers 127.0.0.1 and ::1 on one port; a client that can reach only ::1 connects there', async () => {
     const p = await DtlsMediaPeer.open({ host: '127.0.0.1', ipv6Host: '::1', payloadType: 111, dtmfPayloadType: 126, acceptFrom: (a) => a === '::1' });
     open.push(p);
@@ -234,7 +234,7 @@ describe('DtlsMediaPeer with an IPv6 candidate', () => {
   });
 });
 
-describe("the DTLS SDP builders, against Meta's real offer (meta-docs, sip-guide excerpt)", () => {
+describe("the DTLS SDP builders, against Meta's real offer (meta-docs, sip-guide excerpt)", { timeout: 20_000 }, () => {
   // the line kinds of the real offer, in order (its secrets are redacted in the docs)
   const REAL = ['v', 'o', 's', 't', 'a=group', 'a=msid-semantic', 'a=ice-lite', 'm', 'c', 'a=rtcp', 'a=candidate', 'a=candidate',
     'a=ice-ufrag', 'a=ice-pwd', 'a=fingerprint', 'a=setup', 'a=mid', 'a=sendrecv', 'a=msid', 'a=rtcp-mux', 'a=rtpmap', 'a=rtcp-fb',
