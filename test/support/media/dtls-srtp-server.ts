@@ -9,6 +9,10 @@
  * whose DTLS layer can be used alone, without its ICE or peer connection, so our own
  * ICE-lite responder can sit beside it on one socket. The tests drive it with a client
  * on libwebrtc/BoringSSL (@roamhq/wrtc), and the gateway side uses rtpengine (OpenSSL).
+ *
+ * Limit: werift-dtls 0.5.8 does not verify the client's CertificateVerify signature, so
+ * the peer checks which certificate the client presents, not that the client holds its
+ * private key (a real endpoint checks both; a gateway bug would show in the first).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { CipherContext, DtlsServer } from 'werift-dtls/lib/dtls/src'; // the package's "main" (lib/index.js) is not in the tarball
@@ -37,7 +41,7 @@ export async function newDtlsIdentity(): Promise<DtlsIdentity> {
   return { certPem, keyPem, fingerprint: `sha-256 ${new X509Certificate(certPem).fingerprint256}` };
 }
 
-/** `sha-256 AB:...` of a DER certificate with the hash named in `like` */
+/** `sha-256 AB:...` of a DER certificate, with `hash` as SDP names it (sha-1, sha-256, ...) */
 export function certificateFingerprint(der: Buffer, hash: string): string {
   const algo = hash.toLowerCase().replace('-', '');
   const hex = createHash(algo).update(der).digest('hex').toUpperCase();
