@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDtlsSdp } from '../support/dtls-sdp';
 import { DtlsMediaPeer } from '../support/media/dtls-peer';
+import { newDtlsIdentity } from '../support/media/dtls-srtp-server';
 import { DtlsTestClient } from '../support/media/dtls-test-client';
 import { WebRtcClient } from '../support/media/webrtc-client';
 import { dominantTone, skipMs } from '../support/media/tone';
@@ -172,6 +173,19 @@ describe('DtlsMediaPeer with a raw DTLS client (RFC 4733 both ways, and what the
     p.rtp.startTone(PEER_TONE);
     await c.rtp.waitFor((r) => r.packetsReceived >= 10, 5000, 'media from the peer');
     expect(c.rtp.authFailures).toBe(0);
+  });
+
+  it("a client that presents a certificate without holding its key fails on the CertificateVerify", async () => {
+    const p = await peer();
+    const [mine, other] = [await newDtlsIdentity(), await newDtlsIdentity()];
+    const c = await DtlsTestClient.open(parseDtlsSdp(p.offer()), { payloadType: 111, dtmfPayloadType: 126, identity: { ...mine, keyPem: other.keyPem } });
+    open.push(c);
+    p.acceptAnswer(c.answerSdp(111, 126)); // mine's fingerprint: the certificate itself matches
+    await c.check();
+    await expect(c.connect(1500)).rejects.toThrow(/DTLS handshake/);
+    await expect(p.connected(1000)).rejects.toThrow(/CertificateVerify does not verify/);
+    expect(p.dtls.clientFingerprint).toBe(mine.fingerprint);
+    expect(p.dtls.connectedAt).toBeNull();
   });
 
   it('SRTP profiles: AEAD_AES_128_GCM when both offer it, AES128_CM_HMAC_SHA1_80 by default, no common one fails', async () => {

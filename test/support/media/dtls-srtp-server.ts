@@ -10,13 +10,14 @@
  * ICE-lite responder can sit beside it on one socket. The tests drive it with a client
  * on libwebrtc/BoringSSL (@roamhq/wrtc), and the gateway side uses rtpengine (OpenSSL).
  *
- * Limit: werift-dtls 0.5.8 does not verify the client's CertificateVerify signature, so
- * the peer checks which certificate the client presents, not that the client holds its
- * private key (a real endpoint checks both; a gateway bug would show in the first).
+ * werift-dtls 0.5.8 does not verify the client's CertificateVerify signature (that the
+ * client holds the key of the certificate it presents): the peer does that itself too
+ * (dtls-certificate-verify.ts), over werift's handshake transcript.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { CipherContext, DtlsServer } from 'werift-dtls/lib/dtls/src'; // the package's "main" (lib/index.js) is not in the tarball
 import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, SrtpSession } from 'werift-rtp';
+import { certificateVerifyError } from './dtls-certificate-verify';
 
 type Address = readonly [string, number];
 
@@ -59,6 +60,9 @@ export interface DtlsServerOptions {
 }
 
 const HANDSHAKE_CERTIFICATE = 11;
+const HANDSHAKE_CERTIFICATE_VERIFY = 15;
+const HANDSHAKE_FINISHED = 20;
+const ALERT_DECRYPT_ERROR = 51;
 const ALERT_BAD_CERTIFICATE = 42;
 
 export class DtlsSrtpServer {
@@ -74,6 +78,7 @@ export class DtlsSrtpServer {
 
   private readonly server: DtlsServer;
   private expected: string | null = null;
+  private clientCertificate: Buffer | null = null;
   /** true when the client's certificate arrived before its SDP's a=fingerprint (it was held) */
   certificateBeforeSdp = false;
   /**
@@ -121,6 +126,8 @@ export class DtlsSrtpServer {
       if (this.failure) return;
       const cert = assembled.find((h) => h.msg_type === HANDSHAKE_CERTIFICATE);
       if (cert && !this.acceptCertificate(cert.fragment)) return;
+      const cv = assembled.find((h) => h.msg_type === HANDSHAKE_CERTIFICATE_VERIFY);
+      if (cv && !this.acceptCertificateVerify(cv.fragment)) return;
       await handle(assembled);
     };
     this.server.onConnect.subscribe(() => this.connected());
@@ -169,11 +176,24 @@ export class DtlsSrtpServer {
     if (!sameFingerprint(this.clientFingerprint, expected)) {
       return this.reject(`certificate fingerprint ${this.clientFingerprint} does not match a=fingerprint:${expected}`);
     }
+    this.clientCertificate = Buffer.from(der);
     return true;
   }
 
-  private reject(why: string): false {
-    this.sendAlert(ALERT_BAD_CERTIFICATE);
+  /** the signature over every handshake message before it, with the client certificate's key */
+  private acceptCertificateVerify(fragment: Buffer): boolean {
+    if (!this.clientCertificate) return this.reject('CertificateVerify before any accepted certificate');
+    const transcript = Buffer.concat(
+      this.server.dtls.sortedHandshakeCache
+        .filter((h) => h.msg_type !== HANDSHAKE_CERTIFICATE_VERIFY && h.msg_type !== HANDSHAKE_FINISHED)
+        .map((h) => h.serialize()),
+    );
+    const error = certificateVerifyError(fragment, transcript, this.clientCertificate);
+    return error ? this.reject(error, ALERT_DECRYPT_ERROR) : true;
+  }
+
+  private reject(why: string, alert = ALERT_BAD_CERTIFICATE): false {
+    this.sendAlert(alert);
     this.fail(why);
     return false;
   }

@@ -55,11 +55,12 @@ export class DtlsTestClient {
   }
 
   /** a client for the peer whose offer or answer is `remote` (its first candidate) */
-  static async open(remote: RemoteDtlsSdp, opts: { payloadType: number; dtmfPayloadType: number }): Promise<DtlsTestClient> {
+  /** `identity`: e.g. a certificate with another certificate's key, to be refused */
+  static async open(remote: RemoteDtlsSdp, opts: { payloadType: number; dtmfPayloadType: number; identity?: DtlsIdentity }): Promise<DtlsTestClient> {
     const c = remote.candidates[0];
     if (!c || !remote.ufrag || !remote.pwd) throw new Error('the remote SDP has no candidate or ICE credentials');
     const rtp = await RtpPeer.open({ host: c.ip, codec: 'OPUS', payloadType: opts.payloadType, dtmfPayloadType: opts.dtmfPayloadType, srtp: 'external' });
-    return new DtlsTestClient(rtp, await newDtlsIdentity(), { ip: c.ip, port: c.port, ufrag: remote.ufrag, pwd: remote.pwd });
+    return new DtlsTestClient(rtp, opts.identity ?? (await newDtlsIdentity()), { ip: c.ip, port: c.port, ufrag: remote.ufrag, pwd: remote.pwd });
   }
 
   /** our answer to the peer's offer: the parts the peer reads (setup:active, fingerprint, ICE credentials) */
