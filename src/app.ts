@@ -84,7 +84,7 @@ export function buildApp(initial: GatewayConfig, log: Logger): App {
   // all or nothing: every part is built first (any of them may throw), and only then is the
   // shared state changed, in steps that cannot fail
   const buildRouting = (cfg: GatewayConfig): Routing => {
-    const session: SessionDeps = { sip, media: cfg.media, registry, cdr, log };
+    const session: SessionDeps = { sip, media: cfg.media, registry, cdr, log, refusals };
     const own = new CallLimits(cfg.limits, registry);
     const next: Routing = {
       meta: cfg.meta,

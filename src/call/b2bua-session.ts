@@ -210,7 +210,10 @@ export class B2buaSession extends CallSession {
 
   /** re-INVITEs and UPDATEs on an established dialog (renegotiation.ts) */
   private handleReinvites(dialog: SrfDialog, side: 'meta' | 'pbx', leg: MediaLeg, firstSdp: string): void {
-    handleRenegotiation(dialog, { side, leg, firstSdp, setUp: this.setUpDone.promise, isEnding: () => this.sm.ending, log: this.log });
+    handleRenegotiation(dialog, {
+      side, leg, firstSdp, setUp: this.setUpDone.promise, isEnding: () => this.sm.ending,
+      fail: (cause) => void this.end('gateway', cause), log: this.log, refusals: this.deps.refusals,
+    });
   }
 
   /** a PBX dialog's REFERs go to the transfer (one before the bridge waits for it), its INFO digits to Meta */

@@ -5,6 +5,7 @@ import type { LegOptions, MediaLeg } from '../media/types';
 import { RTPENGINE_LOST } from '../media/rtpengine/rtpengine';
 import { isDialogUp, type SipSignaling, type SrfDialog, type SrfRequest } from '../sip/srf-types';
 import type { Logger } from '../util/logger';
+import type { RateLimitedLog } from '../util/rate-limited-log';
 import { withTimeout } from '../util/time';
 import { CallState, StateMachine } from './call-state';
 import type { TransferHost } from './blind-transfer';
@@ -20,6 +21,8 @@ export interface SessionDeps {
   registry: CallRegistry;
   cdr: CdrSink;
   log: Logger;
+  /** the far ends' protocol errors, logged at most once per source and reason an interval */
+  refusals?: RateLimitedLog;
 }
 
 /** What the CDR says of a call, filled in as the call goes. */

@@ -3,9 +3,12 @@ import { answerWithDirection, offerDirection } from '../sdp/direction';
 import { SdpVersion } from '../sdp/sdp-version';
 import { isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '../sip/srf-types';
 import type { Logger } from '../util/logger';
+import type { RateLimitedLog } from '../util/rate-limited-log';
 
 /** how long a PBX is asked to wait before it tries a refused re-INVITE again */
 const RETRY_AFTER_S = '2';
+/** RFC 3261 §13.3.1.4: no ACK for our 200 OK within 64*T1 ends the session (we act at 30 s, as at set-up) */
+const ACK_TIMEOUT_MS = 30_000;
 
 export interface RenegotiationDeps {
   side: 'meta' | 'pbx';
@@ -16,7 +19,11 @@ export interface RenegotiationDeps {
   /** settles once the set-up's own SDP has reached FreeSWITCH (answered and bridged, or failed) */
   setUp: Promise<unknown>;
   isEnding(): boolean;
+  /** end the call: the session failed (RFC 3261 §13.2.1, §13.3.1.4) */
+  fail(cause: string): void;
   log: Logger;
+  /** the far end's protocol errors: at most one line per source and reason an interval */
+  refusals?: RateLimitedLog;
 }
 
 /**
@@ -25,7 +32,9 @@ export interface RenegotiationDeps {
  * now, `o=` version bumped when it changed; none reaches Meta. Meta should never send one;
  * if it does, it gets our SDP as it was.
  *   UPDATE without SDP (a session refresh)           → 200 without SDP (RFC 3311 §5.2)
- *   re-INVITE without SDP                            → 200 with our current SDP as the offer
+ *   re-INVITE without SDP (delayed offer, RFC 3264)  → 200 with our current SDP as the offer; the
+ *                                                      PBX's answer in its ACK goes to FreeSWITCH
+ *   ... and an ACK without SDP, or none in 30 s       → BYE (RFC 3261 §13.2.1, §13.3.1.4)
  *   an offer while the previous one is still handled → 491 (RFC 3261 §14.2)
  *   FreeSWITCH refuses the SDP (488)                 → 488
  *   FreeSWITCH fails otherwise, or the call is ending → 500 with Retry-After
@@ -34,16 +43,50 @@ export function handleRenegotiation(dialog: SrfDialog, d: RenegotiationDeps): vo
   const version = new SdpVersion(d.firstSdp);
   let busy = false;
   const current = () => version.next(d.leg.localSdp);
+  const acks = new AckWait(dialog);
+
+  /** a re-INVITE without SDP from the PBX: our offer in the 200 OK, its answer in the ACK */
+  const delayedOffer = async (req: SrfRequest, res: SrfResponse): Promise<void> => {
+    await d.setUp.catch(() => undefined);
+    if (d.isEnding()) {
+      res.send(500, { headers: { 'Retry-After': RETRY_AFTER_S } });
+      return;
+    }
+    const acked = acks.next(req.get('CSeq'));
+    res.send(200, { body: current() });
+    const ack = await acked;
+    if (d.isEnding()) return;
+    if (!ack) {
+      d.log.warn('no ACK for our 200 OK to a re-INVITE without SDP within 30 s: ending the call');
+      d.fail('pbx-no-ack');
+      return;
+    }
+    const answer = ack.body?.trim() ? ack.body : null;
+    if (!answer) {
+      const why = 'ACK without SDP after our offer in a 200 OK to a re-INVITE without SDP (RFC 3261 §13.2.1): ending the call';
+      if (d.refusals) d.refusals.note('warn', String(ack.source_address), 'ACK_WITHOUT_ANSWER', {}, why, d.log);
+      else d.log.warn(why);
+      d.fail('pbx-ack-without-answer');
+      return;
+    }
+    try {
+      await d.leg.setRemoteSdp(answer);
+      d.log.info({ direction: offerDirection(answer) }, "PBX answer in its ACK passed to FreeSWITCH");
+    } catch (err) {
+      // the PBX now sends to where its answer says, FreeSWITCH to the old place: the session failed
+      d.log.warn({ err: (err as Error).message }, "the PBX answer in its ACK failed on the media server: ending the call");
+      d.fail('pbx-answer-failed');
+    }
+  };
 
   const answer = async (req: SrfRequest, res: SrfResponse): Promise<void> => {
     const offer = req.body?.trim() ? req.body : null;
-    if (!offer) {
-      if (req.method === 'UPDATE') res.send(200);
-      else res.send(200, { body: current() });
+    if (!offer && req.method === 'UPDATE') {
+      res.send(200);
       return;
     }
     if (d.side === 'meta') {
-      d.log.warn({ method: req.method }, 'unexpected offer from Meta: answering with the current SDP');
+      d.log.warn({ method: req.method }, 'unexpected re-INVITE or UPDATE from Meta: answering with the current SDP');
       res.send(200, { body: current() });
       return;
     }
@@ -53,6 +96,10 @@ export function handleRenegotiation(dialog: SrfDialog, d: RenegotiationDeps): vo
     }
     busy = true;
     try {
+      if (!offer) {
+        await delayedOffer(req, res);
+        return;
+      }
       await d.setUp.catch(() => undefined);
       if (d.isEnding()) throw new Error('the call is ending');
       await d.leg.setRemoteSdp(offer);
@@ -70,4 +117,41 @@ export function handleRenegotiation(dialog: SrfDialog, d: RenegotiationDeps): vo
   const handler = (req: SrfRequest, res: SrfResponse) => void answer(req, res);
   dialog.on('modify', handler);
   dialog.on('update', handler);
+}
+
+/**
+ * The ACK of one 200 OK of ours to a re-INVITE: drachtio-srf emits every ACK in the dialog
+ * as 'ack' (the set-up's too, and it has already put an ACK's SDP in dialog.remote.sdp),
+ * so the one awaited is told by its CSeq number. Resolves with null after ACK_TIMEOUT_MS.
+ */
+class AckWait {
+  private waiting: { cseq: string | null; done: (ack: SrfRequest | null) => void } | null = null;
+
+  constructor(dialog: SrfDialog) {
+    dialog.on('ack', (ack) => {
+      const w = this.waiting;
+      if (!w) return;
+      const n = cseqNumber(ack.get('CSeq'));
+      if (w.cseq && n && n !== w.cseq) return;
+      w.done(ack);
+    });
+  }
+
+  /** call before sending the 200 OK, with the re-INVITE's CSeq */
+  next(inviteCseq: string | undefined): Promise<SrfRequest | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(null), ACK_TIMEOUT_MS);
+      timer.unref?.();
+      const done = (ack: SrfRequest | null) => {
+        clearTimeout(timer);
+        this.waiting = null;
+        resolve(ack);
+      };
+      this.waiting = { cseq: cseqNumber(inviteCseq), done };
+    });
+  }
+}
+
+function cseqNumber(cseq: string | undefined): string | null {
+  return /^\s*(\d+)/.exec(cseq ?? '')?.[1] ?? null;
 }

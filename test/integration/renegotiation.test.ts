@@ -9,8 +9,9 @@ import { establishInbound } from './flows';
 import { gatewayYaml, testBed, useCallBed } from './harness';
 
 /**
- * Issue 9, item 3 on the real servers: an SRTP PBX re-keys, holds and resumes, and refreshes
- * the session with an UPDATE without SDP; audio flows both ways afterwards and Meta hears of none of it.
+ * Issue 9, item 3 on the real servers: an SRTP PBX re-keys, holds and resumes, refreshes
+ * the session with an UPDATE without SDP, and sends a re-INVITE without SDP whose answer (in
+ * its ACK) moves its RTP port; audio flows both ways afterwards and Meta hears of none of it.
  */
 describe.skipIf(!testBed)('renegotiation from an SRTP PBX', () => {
   const bed = useCallBed('renegotiation', gatewayYaml().replace('    codecs: [PCMU]\n', '    codecs: [PCMU]\n    srtp: true\n'));
@@ -34,7 +35,7 @@ describe.skipIf(!testBed)('renegotiation from an SRTP PBX', () => {
     return { session: m[1]!, version: BigInt(m[2]!) };
   }
 
-  it('re-key, hold, resume and a refresh UPDATE: tones both ways afterwards, 0 SRTP auth failures, nothing to Meta', async () => {
+  it('re-key, hold, resume, a refresh UPDATE and a re-INVITE without SDP answered from a new port: tones both ways afterwards, 0 SRTP auth failures, nothing to Meta', async () => {
     const c = await establishInbound(bed.meta, bed.pbx, bed.rtp);
     expect(await talk(c.pbxRtp, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
     const first = origin(c.inv.msg.body);
@@ -77,6 +78,23 @@ describe.skipIf(!testBed)('renegotiation from an SRTP PBX', () => {
     expect(refresh.status).toBe(200);
     expect(refresh.body ?? '').toBe('');
     expect(await talk(pbxRtp, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
+
+    // a re-INVITE without SDP (delayed offer): FreeSWITCH's SDP comes as our offer in the 200 OK,
+    // and the PBX answers in its ACK from a new RTP port (RFC 3264 §4, RFC 3261 §14.1)
+    await pbxRtp.close();
+    const moved = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101, srtp: { localKeyB64: key, remoteKeyB64: parseCrypto(resume.body)!.keyB64 } });
+    bed.rtp.push(moved);
+    expect(moved.port).not.toBe(pbxRtp.port);
+    const offerless = await bed.pbx.request(bed.pbx.inDialog(c.pbxDialog, 'INVITE', [['Contact', bed.pbx.contact()]]));
+    expect(offerless.status).toBe(200);
+    expect(offerless.body).toMatch(/a=crypto:/);
+    expect(origin(offerless.body).session).toBe(first.session);
+    bed.pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq, pbxSdp({ ip: TEST_BED.pbx.host, port: moved.port, cryptoKeyB64: key }));
+    moved.setSrtpRemoteKey(parseCrypto(offerless.body)!.keyB64);
+    const fsAt = mediaTarget(offerless.body);
+    moved.setRemote(fsAt.ip, fsAt.port);
+    expect(await talk(moved, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
+    expect(moved.authFailures).toBe(0);
 
     expect(pbxRtp.authFailures).toBe(0);
     expect(c.metaRtp.authFailures).toBe(0);

@@ -219,8 +219,10 @@ export class FakeDialog extends EventEmitter implements SrfDialog {
     return { req, res };
   }
 
-  ack(): void {
-    this.emit('ack', new FakeRequest('ACK', 'sip:gw'));
+  /** the far end's ACK; one with SDP (the answer to an offer in our 200 OK) is recorded as drachtio-srf does */
+  ack(o: { body?: string; headers?: Record<string, string> } = {}): void {
+    if (o.body) this.remote.sdp = o.body;
+    this.emit('ack', new FakeRequest('ACK', 'sip:gw', o));
   }
 }
 

@@ -143,9 +143,9 @@ export abstract class SipPeer {
     };
   }
 
-  /** ACK for a 2xx (its own transaction) */
-  ack2xx(d: Dialog, inviteCseq: number): void {
-    this.send(dialogRequest(d, 'ACK', this.via(), inviteCseq));
+  /** ACK for a 2xx (its own transaction); with `sdp`, the answer to an offer in that 2xx */
+  ack2xx(d: Dialog, inviteCseq: number, sdp?: string): void {
+    this.send(dialogRequest(d, 'ACK', this.via(), inviteCseq, sdp ? [['Content-Type', 'application/sdp']] : [], sdp ?? ''));
   }
 
   /** next out-of-dialog INVITE sent to us (a new call) */

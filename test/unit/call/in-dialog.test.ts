@@ -105,6 +105,70 @@ describe('a re-INVITE from the PBX', () => {
   });
 });
 
+describe('a re-INVITE without SDP from the PBX (delayed offer, RFC 3264)', () => {
+  const PBX_MOVED = PBX_HOLD.replace('m=audio 20000', 'm=audio 20100').replace('a=sendonly', 'a=sendrecv');
+
+  it("gets FreeSWITCH's current SDP as our offer, and the PBX's answer in its ACK reaches the leg", async () => {
+    const { bed, pbxDialog, pbxLeg } = await answeredInbound();
+    const reinvite = pbxDialog.incoming('modify', 'INVITE', { headers: { CSeq: '7 INVITE' } });
+    await settle();
+    expect(reinvite.res.final?.status).toBe(200);
+    expect(reinvite.res.final?.body).toContain('m=audio 31002 ');
+    expect(pbxLeg.remoteSdps).toHaveLength(1);
+    pbxDialog.ack({ headers: { CSeq: '7 ACK' }, body: PBX_MOVED });
+    await settle();
+    expect(pbxLeg.remoteSdps.at(-1)).toBe(PBX_MOVED);
+    expect(pbxLeg.remoteSdps).toHaveLength(2);
+    expect(bed.session.state).toBe('answered');
+    expect(pbxDialog.byes).toEqual([]);
+    // a hold the PBX puts in its answer goes the same way
+    pbxDialog.incoming('modify', 'INVITE', { headers: { CSeq: '8 INVITE' } });
+    await settle();
+    pbxDialog.ack({ headers: { CSeq: '8 ACK' }, body: PBX_HOLD });
+    await settle();
+    expect(pbxLeg.remoteSdps.at(-1)).toBe(PBX_HOLD);
+  });
+
+  it('waits for its own ACK: an ACK with another CSeq is not the answer, and an offer meanwhile gets 491', async () => {
+    const { pbxDialog, pbxLeg } = await answeredInbound();
+    pbxDialog.incoming('modify', 'INVITE', { headers: { CSeq: '7 INVITE' } });
+    await settle();
+    pbxDialog.ack({ headers: { CSeq: '6 ACK' }, body: PBX_HOLD });
+    const crossing = pbxDialog.incoming('update', 'UPDATE', { body: PBX_HOLD });
+    await settle();
+    expect(crossing.res.final?.status).toBe(491);
+    expect(pbxLeg.remoteSdps).toHaveLength(1);
+    pbxDialog.ack({ headers: { CSeq: '7 ACK' }, body: PBX_MOVED });
+    await settle();
+    expect(pbxLeg.remoteSdps.slice(1)).toEqual([PBX_MOVED]);
+  });
+
+  it('followed by an ACK without SDP is a failed session: BYE to both sides (RFC 3261 §13.2.1)', async () => {
+    const { bed, pbxDialog, pbxLeg } = await answeredInbound();
+    pbxDialog.incoming('modify', 'INVITE', { headers: { CSeq: '7 INVITE' } });
+    await settle();
+    pbxDialog.ack({ headers: { CSeq: '7 ACK' } });
+    await settle();
+    expect(pbxDialog.byes).toHaveLength(1);
+    expect(bed.sip.uasDialogs[0]!.byes).toHaveLength(1);
+    expect(pbxLeg.remoteSdps).toHaveLength(1);
+    expect(bed.cdrs.map((c) => [c.ended_by, c.cause])).toEqual([['gateway', 'pbx-ack-without-answer']]);
+  });
+
+  it('whose ACK never comes ends the call after 30 s (RFC 3261 §13.3.1.4)', async () => {
+    const { bed, pbxDialog } = await answeredInbound();
+    bed.sip.uasDialogs[0]!.ack(); // Meta's ACK of the set-up
+    pbxDialog.incoming('modify', 'INVITE', { headers: { CSeq: '7 INVITE' } });
+    await settle();
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(pbxDialog.byes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+    expect(pbxDialog.byes).toHaveLength(1);
+    expect(bed.cdrs.map((c) => c.cause)).toEqual(['pbx-no-ack']);
+  });
+});
+
 describe('an UPDATE from the PBX', () => {
   it('without SDP (a session refresh) gets 200 without SDP and touches no leg', async () => {
     const { pbxDialog, pbxLeg } = await answeredInbound();
