@@ -22,12 +22,33 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as
 describe('docker-compose.yml', () => {
   const s = compose.services;
 
-  it('runs drachtio-server, FreeSWITCH and the gateway on the host network', () => {
-    expect(Object.keys(s).sort()).toEqual(['drachtio', 'freeswitch', 'gateway']);
+  it('runs drachtio-server, FreeSWITCH, rtpengine and the gateway on the host network', () => {
+    expect(Object.keys(s).sort()).toEqual(['drachtio', 'freeswitch', 'gateway', 'rtpengine']);
     expect(s.drachtio!.image).toMatch(/drachtio\/drachtio-server/);
     expect(s.freeswitch!.image).toMatch(/FREESWITCH_IMAGE/);
     for (const svc of Object.values(s)) expect(svc.network_mode).toBe('host');
     expect(existsSync(join(root, s.gateway!.build!.dockerfile))).toBe(true);
+    expect(existsSync(join(root, s.rtpengine!.build!.context, s.rtpengine!.build!.dockerfile))).toBe(true);
+  });
+
+  it("runs rtpengine (DTLS calls, issue 11) from Debian's rtpengine-daemon in userspace, where the gateway's config looks for it", () => {
+    const docker = readFileSync(join(root, s.rtpengine!.build!.context, s.rtpengine!.build!.dockerfile), 'utf8');
+    expect(docker).toMatch(/^FROM debian:bookworm-slim$/m);
+    expect(docker).toMatch(/apt-get install .*rtpengine-daemon/);
+    expect(docker).toContain('--table=-1'); // no kernel module: userspace forwarding
+    const args = s.rtpengine!.command!;
+    const ng = args.find((a) => a.startsWith('--listen-ng='))!.slice('--listen-ng='.length);
+    expect(ng).toMatch(/^127\.0\.0\.1:\d+$/); // the ng control port stays on loopback
+    const env = Object.fromEntries(Object.keys(s.gateway!.environment!).map((k) => [k, 'x']));
+    expect(loadConfig([join(root, 'config/gateway.yaml')], env).rtpengine.address).toBe(ng);
+    expect(s.rtpengine!.healthcheck!.test.join(' ')).toContain(`/dev/udp/${ng.replace(':', '/')}`);
+    // its RTP range does not overlap FreeSWITCH's (docker/freeswitch/vars.xml: 20000-20999)
+    const min = Number(args.find((a) => a.startsWith('--port-min='))!.split('=')[1]);
+    const max = Number(args.find((a) => a.startsWith('--port-max='))!.split('=')[1]);
+    expect(min).toBeGreaterThan(20999);
+    expect(max).toBeGreaterThan(min);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(`${min}-${max}`);
   });
 
   it('pins the images to the versions the tests run, as the README lists them; none is "latest"', () => {
@@ -65,7 +86,7 @@ describe('docker-compose.yml', () => {
     expect(s.drachtio!.healthcheck!.test.join(' ')).toContain('9022');
     expect(s.freeswitch!.healthcheck!.test.join(' ')).toContain('fs_cli');
     expect(s.gateway!.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:8080/readyz');
-    expect(s.gateway!.depends_on).toEqual({ drachtio: { condition: 'service_healthy' }, freeswitch: { condition: 'service_healthy' } });
+    expect(s.gateway!.depends_on).toEqual({ drachtio: { condition: 'service_healthy' }, freeswitch: { condition: 'service_healthy' }, rtpengine: { condition: 'service_healthy' } });
   });
 
   it("gives the gateway's SIGTERM longer than shutdown.drain_seconds plus the teardown before docker kills it", () => {
