@@ -74,6 +74,16 @@ describe('meta configure', () => {
     );
   });
 
+  it('takes --srtp in lower case, as numbers[].srtp writes it, and refuses other modes before asking Meta', async () => {
+    const r = await runCli(['meta', 'configure', '--phone-number-id', '42', '--hostname', 'gw.example.org', '--srtp', 'dtls'], env());
+    expect(r.code).toBe(0);
+    expect(JSON.parse(seen[0]!.body).calling.srtp_key_exchange_protocol).toBe('DTLS');
+    const bad = await runCli(['meta', 'configure', '--phone-number-id', '42', '--hostname', 'gw.example.org', '--srtp', 'zrtp'], env());
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--srtp must be SDES or DTLS/);
+    expect(seen).toHaveLength(1);
+  });
+
   it('prints Meta\'s error body verbatim to stderr and exits 1 on an HTTP error (spawned)', async () => {
     const error = '{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,"error_subcode":2494010,"fbtrace_id":"AbCdEf123"}}';
     answer = { status: 400, body: error };
