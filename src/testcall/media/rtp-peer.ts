@@ -7,7 +7,7 @@
  * receive side (decoded PCM, DTMF events, counters) lives in RtpReceiver.
  *
  * With `srtp: 'external'` the keys come from a layer above (DTLS-SRTP, see
- * test/support/media/dtls-peer.ts): nothing is sent until `setSrtpSession()`,
+ * dtls-peer.ts): nothing is sent until `setSrtpSession()`,
  * `interceptor` sees every datagram first (STUN, DTLS), `sendDatagram()` writes
  * on the same socket, and `injectDatagram()`/`sendVia` let a second socket (an
  * IPv6 candidate) carry the same stream.
