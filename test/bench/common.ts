@@ -60,8 +60,14 @@ export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: '
 
 /** a process's CPU time so far (user + system), seconds */
 export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** a process's user and system (kernel) CPU time so far, seconds */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  return { user: Number(f[11]) / CLK_TCK, system: Number(f[12]) / CLK_TCK };
 }
 
 export function gatewayConfig(dir: string, ca: string, pbxCodecs: string[] = ['PCMU']): string {

@@ -7,7 +7,8 @@
  * else the result is FAILED. BENCH_T3_BEFORE / BENCH_T3_AFTER: shell commands run around the
  * window (e.g. `callgrind_control -z` / `-d` for a FreeSWITCH under callgrind).
  */
-import { execSync } from 'node:child_process';
+import { exec } from 'node:child_process';
+import { promisify } from 'node:util';
 import { decodeMulaw, encodeMulaw } from '../support/media/g711';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { newSdesKey, parseCrypto } from '../support/media/srtp-keys';
@@ -19,15 +20,26 @@ import type { PbxPeer } from '../support/sip/pbx-peer';
 import { header } from '../support/sip/message';
 import { mediaTarget, metaOffer, pbxSdp } from '../support/sdp';
 import { TEST_BED } from '../support/servers';
-import { call, cpuSeconds, env, out, sleep } from './common';
+import { call, cpuSeconds, cpuTimes, env, out, sleep } from './common';
 import { LoadClock, LoadStream, tonePayloads } from './load-stream';
 import { checkStreamRates } from './stats';
 
+const run = promisify(exec);
 export const N_MEDIA = env('BENCH_MEDIA_CALLS', 40);
 const WINDOW_S = env('BENCH_T3_SECONDS', 10);
 export const PBX_CODEC = (process.env.BENCH_T3_PBX_CODEC ?? 'PCMU').toUpperCase() as 'PCMU' | 'OPUS';
 const PBX_PT = PBX_CODEC === 'OPUS' ? 111 : 0;
 const pbxAnswer = (port: number) => pbxSdp({ ip: TEST_BED.pbx.host, port, codecs: [PBX_CODEC === 'OPUS' ? { pt: 111, name: 'opus/48000/2' } : { pt: 0, name: 'PCMU/8000' }] });
+
+/**
+ * Meta's offer; BENCH_META_CAPTURE_RATE=8000 measures what an offer saying sprop-maxcapturerate=8000
+ * would give (Meta's own says 16000)
+ */
+const offer = (o: { ip: string; port: number; keyB64: string }): string => {
+  const sdp = metaOffer(o);
+  const rate = process.env.BENCH_META_CAPTURE_RATE;
+  return rate ? sdp.replace(/sprop-maxcapturerate=\d+/, `sprop-maxcapturerate=${rate}`) : sdp;
+};
 
 /** the PBX answers each INVITE with the port `next()` gives, and aims that stream at FreeSWITCH */
 function pbxAnswers(pbx: PbxPeer, next: () => { port: number; aim: (ip: string, port: number) => void } | null): void {
@@ -48,7 +60,7 @@ async function quality(meta: MetaPeer, pbx: PbxPeer): Promise<{ lsdDb: number; r
   const p = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: PBX_CODEC, payloadType: PBX_PT });
   pbxAnswers(pbx, () => ({ port: p.port, aim: (ip, port) => p.setRemote(ip, port) }));
   try {
-    const c = await call(meta, true, metaOffer({ ip: TEST_BED.meta.host, port: m.port, keyB64: key }));
+    const c = await call(meta, true, offer({ ip: TEST_BED.meta.host, port: m.port, keyB64: key }));
     const target = mediaTarget(c.ok.body);
     m.setRemote(target.ip, target.port);
     m.setSrtpRemoteKey(parseCrypto(c.ok.body)!.keyB64);
@@ -101,7 +113,7 @@ export async function transcodingCpu(meta: MetaPeer, pbx: PbxPeer, fsPid: number
       const key = newSdesKey();
       const m = await LoadStream.open(`call ${i + 1} Meta`, TEST_BED.meta.host, metaMedia, key);
       pending = await LoadStream.open(`call ${i + 1} PBX`, TEST_BED.pbx.host, pbxMedia);
-      const c = await call(meta, true, metaOffer({ ip: TEST_BED.meta.host, port: m.port, keyB64: key }));
+      const c = await call(meta, true, offer({ ip: TEST_BED.meta.host, port: m.port, keyB64: key }));
       const target = mediaTarget(c.ok.body);
       m.setRemote(target.ip, target.port);
       clock.add(m);
@@ -109,18 +121,20 @@ export async function transcodingCpu(meta: MetaPeer, pbx: PbxPeer, fsPid: number
     }
     await sleep(2000);
     const codecs = await channelCodecs();
-    if (process.env.BENCH_T3_BEFORE) execSync(process.env.BENCH_T3_BEFORE, { stdio: 'inherit' });
+    if (process.env.BENCH_T3_BEFORE) await run(process.env.BENCH_T3_BEFORE); // not execSync: the load's clock keeps ticking
     const before = clock.counts();
     const stalled0 = clock.stalledFrames;
     const gen0 = process.cpuUsage();
-    const c0 = cpuSeconds(fsPid);
+    const c0 = cpuTimes(fsPid);
     const t0 = performance.now();
     await sleep(WINDOW_S * 1000);
-    const used = (cpuSeconds(fsPid) - c0) / WINDOW_S;
+    const c1 = cpuTimes(fsPid);
+    const used = (c1.user + c1.system - c0.user - c0.system) / WINDOW_S;
+    const kernel = (c1.system - c0.system) / WINDOW_S;
     const seconds = (performance.now() - t0) / 1000;
     const after = clock.counts();
     const gen = process.cpuUsage(gen0);
-    if (process.env.BENCH_T3_AFTER) execSync(process.env.BENCH_T3_AFTER, { stdio: 'inherit' });
+    if (process.env.BENCH_T3_AFTER) await run(process.env.BENCH_T3_AFTER);
     const rates = checkStreamRates(before, after, seconds);
     const stalled = clock.stalledFrames - stalled0;
     const cpuPerCall = (used - idle) / N_MEDIA;
@@ -132,7 +146,7 @@ export async function transcodingCpu(meta: MetaPeer, pbx: PbxPeer, fsPid: number
     if (!rates.ok || stalled > 0) {
       out(`  FAILED: the media did not run at 50 packets/s on every stream, no calls-per-core figure: ${rates.problems.slice(0, 5).join('; ')}${rates.problems.length > 5 ? ` (+${rates.problems.length - 5} more)` : ''}`);
     } else {
-      out(`  CPU ${(cpuPerCall * 100).toFixed(3)}% of a core per call (FreeSWITCH idle ${(idle * 100).toFixed(1)}%, busy ${(used * 100).toFixed(1)}%)` +
+      out(`  CPU ${(cpuPerCall * 100).toFixed(3)}% of a core per call (FreeSWITCH idle ${(idle * 100).toFixed(1)}%, busy ${(used * 100).toFixed(1)}%, of it in the kernel ${(kernel * 100).toFixed(1)}%)` +
         ` → ${(1 / cpuPerCall).toFixed(0)} calls per core (target ≥ 130 at ≥ 40 calls)`);
     }
     out(`  quality, PBX → Meta, speech-like signal, one call alone: log-spectral distance ${q.lsdDb.toFixed(2)} dB ` +

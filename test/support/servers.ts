@@ -137,11 +137,14 @@ export async function startFreeswitch(bin: string, f: FreeswitchBed = TEST_BED.f
     // the IPv6 profile (legs answering an IPv6 offer): SIP on the next-but-one port, RTP on ::1
     sip_port_ipv6: f.sipPort + 2, rtp_ip_v6: '::1', ext_rtp_ip_v6: '::1',
     rtp_start_port: f.rtpStart, rtp_end_port: f.rtpEnd, esl_ip: f.host, esl_port: f.eslPort, esl_password: f.password,
-    gateway_cidr: '127.0.0.0/8', max_sessions: 2000, sessions_per_second: 500, opus_complexity: 2, sounds_dir: sounds,
+    gateway_cidr: '127.0.0.0/8', max_sessions: 2000, sessions_per_second: 500, sounds_dir: sounds,
+    // media settings as docker/freeswitch/vars.xml has them (SPEC T3, README "Benchmark")
+    opus_complexity: 2, media_codec_prefs: 'OPUS,PCMU,PCMA,G722', opus_maxplaybackrate: 8000, opus_sprop_maxcapturerate: 8000,
+    opus_fec: 1, opus_loss_percent: 0, opus_dtx: 0, media_rtp_timer: 'soft',
     // HEP to a test's receiver; off until a test turns it on (`sofia global capture on`, homer-capture.test.ts)
     sip_capture: 'no', capture_server: `udp:127.0.0.1:${FS_HEP_PORT};hep=3;capture_id=${FS_HEP_ID}`,
-    // the bench tries other settings: FS_VARS="opus_complexity=2"
-    ...Object.fromEntries((process.env.FS_VARS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+    // the bench tries other settings: FS_VARS="opus_complexity=2,opus_fec=0" (';' between them when a value has commas)
+    ...Object.fromEntries((process.env.FS_VARS ?? '').split(process.env.FS_VARS?.includes(';') ? ';' : ',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
   };
   writeFileSync(
     join(conf, 'vars.xml'),
