@@ -32,8 +32,8 @@ export interface TransferHost {
    * leg do not end the call; the function returned undoes that, and ends the call if either came
    */
   holdPbx(): () => void;
-  /** the new dialog and leg are the call's PBX side from now on; the old leg is no longer the call's */
-  replacePbx(oldLeg: MediaLeg, next: { dialog: SrfDialog; leg: MediaLeg }): void;
+  /** the new dialog and leg (of `extension`) are the call's PBX side from now on; the old leg is no longer the call's */
+  replacePbx(oldLeg: MediaLeg, next: { dialog: SrfDialog; leg: MediaLeg; extension: string }): void;
   /** end the call (the Meta leg could not be put back on the old leg) */
   fail(cause: string): void;
 }
@@ -50,6 +50,8 @@ interface Connected {
 
 /** one try at the target: what has to be undone if it fails */
 interface Attempt {
+  /** the Refer-To's extension on the PBX */
+  extension: string;
   leg: MediaLeg | null;
   dialog: SrfDialog | null;
   /** the INVITE to the target and its CANCEL (drachtio-server holds the CANCEL until a provisional, RFC 3261 §9.1) */
@@ -131,7 +133,7 @@ export class BlindTransfer {
     const report = new TransferReport(dialog, req, this.host.log);
     res.send(202, 'Accepted', { headers: report.responseHeaders });
     this.host.log.info({ extension, pbx: plan.pbx.name }, 'blind transfer: ringing the target');
-    const attempt: Attempt = { leg: null, dialog: null, invite: new OutgoingInvite(), abort: new AbortController(), ringTimedOut: false, bridgeTried: false, stopRinging: null };
+    const attempt: Attempt = { extension, leg: null, dialog: null, invite: new OutgoingInvite(), abort: new AbortController(), ringTimedOut: false, bridgeTried: false, stopRinging: null };
     this.current = attempt;
     // RFC 3892: the target learns who referred it (a value of sane length, as the PBX sent it)
     const referredBy = req.has('Referred-By') ? req.get('Referred-By') : '';
@@ -181,7 +183,7 @@ export class BlindTransfer {
     });
     if (outcome.status === 200 && a.leg && a.dialog) {
       this.call = { ...call, pbx: a.leg, dialog: a.dialog };
-      this.host.replacePbx(call.pbx, { dialog: a.dialog, leg: a.leg });
+      this.host.replacePbx(call.pbx, { dialog: a.dialog, leg: a.leg, extension: a.extension });
       call.inDialog(a.dialog, a.leg);
       resume();
       this.host.log.info({ pbxCallId: a.dialog.sip.callId }, 'blind transfer: the target answered; Meta leg bridged to it');

@@ -63,6 +63,8 @@ export abstract class CallSession {
   private ended: Promise<void> | null = null;
   private readonly goneCauses = new Map<'meta' | 'pbx', string>();
   private goneTimer: NodeJS.Timeout | undefined;
+  /** the last blind transfer that completed: the target's extension, its dialog's Call-ID, when it answered */
+  private transferred: { to: string; callId: string; at: Date } | null = null;
 
   constructor(protected readonly deps: SessionDeps, protected readonly facts: CallFacts, logBindings: Record<string, unknown>) {
     this.log = deps.log.child({ call: this.id, dir: facts.direction, ...logBindings });
@@ -188,6 +190,7 @@ export abstract class CallSession {
       },
       replacePbx: (oldLeg, next) => {
         this.pbxHold = null;
+        this.transferred = { to: next.extension, callId: next.dialog.sip.callId, at: new Date() };
         const i = this.legs.indexOf(oldLeg);
         if (i >= 0) this.legs.splice(i, 1);
         this.legs.push(next.leg);
@@ -260,6 +263,9 @@ export abstract class CallSession {
       meta_call_duration_s: f.metaCallDuration,
       meta_warning: f.metaWarning,
       media_server: f.mediaServer,
+      transferred_to: this.transferred?.to ?? null,
+      transfer_pbx_call_id: this.transferred?.callId ?? null,
+      transferred_at: this.transferred?.at.toISOString() ?? null,
     });
   }
 }

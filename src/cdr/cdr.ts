@@ -26,6 +26,14 @@ export interface CdrRecord {
   /** the Warning of a refused business-initiated call: Meta's, or the gateway's own (ended_by gateway) */
   meta_warning: string | null;
   media_server: string | null;
+  /**
+   * a blind transfer from the PBX (REFER) that completed: the target's extension, the Call-ID
+   * of the gateway's INVITE to it, and when it answered; the last one if there were several.
+   * `pbx_call_id` stays the call's first PBX leg.
+   */
+  transferred_to: string | null;
+  transfer_pbx_call_id: string | null;
+  transferred_at: string | null;
 }
 
 export interface CdrSink {

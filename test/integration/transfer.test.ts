@@ -70,6 +70,7 @@ describe.skipIf(!testBed)('blind transfer from the PBX', () => {
     ext1002.setRemote(fs.ip, fs.port);
     const toTag = randomToken('x');
     bed.pbx.ringAt(inv, toTag);
+    const answeredAt = Date.now();
     const newDialog = bed.pbx.answer(inv, pbxSdp({ ip: PBX.host, port: ext1002.port }), toTag);
     ext1002.startTone(1400);
 
@@ -99,7 +100,12 @@ describe.skipIf(!testBed)('blind transfer from the PBX', () => {
     await bed.pbx.waitRequest('BYE', newDialog.callId);
     expect(bed.pbx.requests('BYE', oldCallId)).toHaveLength(byesTo1001);
     const cdr = await cdrFor(bed.gw, c.attempt.callId);
-    expect(cdr).toMatchObject({ ended_by: 'meta', sip_status: 200 });
+    // the call's first PBX leg stays pbx_call_id; the transfer is recorded beside it
+    expect(cdr).toMatchObject({ ended_by: 'meta', sip_status: 200, pbx_call_id: oldCallId, pbx_destination: '1001', transferred_to: '1002', transfer_pbx_call_id: newDialog.callId });
+    const at = Date.parse(cdr.transferred_at ?? '');
+    expect(at).toBeGreaterThanOrEqual(answeredAt);
+    expect(at).toBeLessThanOrEqual(bye.at);
+    expect(at).toBeLessThanOrEqual(Date.parse(cdr.end_at));
   }, 30_000);
 
   it("the target's BYE ends the call after a transfer: Meta gets its BYE", async () => {
@@ -132,6 +138,7 @@ describe.skipIf(!testBed)('blind transfer from the PBX', () => {
     expect(metaRequestsSince(since)).toEqual([]);
     await hangUpFromMeta(c);
     await bed.pbx.waitRequest('BYE', oldCallId);
+    expect(await cdrFor(bed.gw, c.attempt.callId)).toMatchObject({ pbx_call_id: oldCallId, transferred_to: null, transfer_pbx_call_id: null, transferred_at: null });
   }, 30_000);
 
   it('an attended transfer (Refer-To with Replaces): 603, nothing sent, the call goes on', async () => {

@@ -217,6 +217,35 @@ describe('blind transfer: a REFER from the PBX carried out in the gateway', () =
     expect(bed.cdrs[0]).toMatchObject({ ended_by: 'pbx', cause: 'bye' });
   });
 
+  it("the CDR keeps the first PBX leg's pbx_call_id and records the transfer: the target's extension, its Call-ID and when it answered", async () => {
+    const bed = await userCall();
+    const firstCallId = bed.sip.uacs[0]!.request.get('Call-ID');
+    refer(bed.pbxDialog, '<sip:1002@10.0.0.5>');
+    const uac = await targetInvite(bed);
+    await vi.advanceTimersByTimeAsync(3000); // the target rings for 3 s
+    const answeredAt = new Date().toISOString();
+    const target = uac.answer(TARGET_SDP);
+    await settle();
+    await vi.advanceTimersByTimeAsync(5000);
+    target.remoteBye();
+    await settle();
+    expect(bed.cdrs).toHaveLength(1);
+    const cdr = bed.cdrs[0]!;
+    expect(uac.request.get('Call-ID')).not.toBe(firstCallId);
+    expect(cdr).toMatchObject({ pbx_call_id: firstCallId, transferred_to: '1002', transfer_pbx_call_id: uac.request.get('Call-ID'), transferred_at: answeredAt, pbx_destination: '1001' });
+    expect(Date.parse(cdr.end_at) - Date.parse(cdr.transferred_at!)).toBe(5000);
+  });
+
+  it('a transfer that fails leaves no transfer in the CDR', async () => {
+    const bed = await userCall();
+    refer(bed.pbxDialog, '<sip:1002@10.0.0.5>');
+    (await targetInvite(bed)).fail(486, 'Busy Here');
+    await settle();
+    bed.pbxDialog.remoteBye();
+    await settle();
+    expect(bed.cdrs[0]).toMatchObject({ pbx_call_id: bed.sip.uacs[0]!.request.get('Call-ID'), transferred_to: null, transfer_pbx_call_id: null, transferred_at: null });
+  });
+
   it('no answer within ring_timeout_seconds: CANCEL to the target, NOTIFY 480, the call stays', async () => {
     const bed = await userCall();
     refer(bed.pbxDialog, '<sip:1002@10.0.0.5>');

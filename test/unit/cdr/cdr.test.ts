@@ -12,7 +12,7 @@ function record(id: string): CdrRecord {
     type: 'cdr', direction: 'user-initiated', meta_call_id: id, pbx_call_id: null, wacid: null, business_number: '+12145551869',
     whatsapp_user: '+12195550714', pbx: 'main', pbx_destination: '1001', invite_at: '2025-01-01T00:00:00.000Z', answer_at: null,
     end_at: '2025-01-01T00:00:01.000Z', setup_ms: null, duration_s: 0, ended_by: 'meta', cause: 'cancel', sip_status: 487,
-    meta_call_duration_s: null, meta_warning: null, media_server: null,
+    meta_call_duration_s: null, meta_warning: null, media_server: null, transferred_to: null, transfer_pbx_call_id: null, transferred_at: null,
   };
 }
 
