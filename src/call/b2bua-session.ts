@@ -75,6 +75,8 @@ export class B2buaSession extends CallSession {
       if (!aLeg || !bLeg) return;
       this.metaLeg = this.caller.side === 'meta' ? aLeg : bLeg;
       mark('legs');
+      // bridged while the far side rings, so the audio it starts with its 200 OK is not clipped
+      aLeg.bridgeEarly(bLeg);
       const dialog = await this.dialFar(bLeg);
       if (!dialog) return;
       mark('far side answered');

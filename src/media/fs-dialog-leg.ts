@@ -21,6 +21,8 @@ export abstract class FsDialogLeg implements MediaLeg {
   protected released: Promise<void> | null = null;
   private readonly goneCallbacks: ((cause: string) => void)[] = [];
   private onClosed: (() => void) | null = null;
+  /** bridged before the far end answered (bridgeEarly), until bridge() takes the outcome */
+  private earlyBridge: { peer: FsDialogLeg; done: Promise<void> } | null = null;
 
   protected constructor(protected readonly ms: FsMediaServer, readonly id: string) {}
 
@@ -40,9 +42,53 @@ export abstract class FsDialogLeg implements MediaLeg {
   /**
    * uuid_bridge with any channel on the same FreeSWITCH. Both must be ready: FreeSWITCH
    * answers uuid_bridge +OK at once and, if a channel is still being originated, hangs
-   * the other one up (DESTINATION_OUT_OF_ORDER) a moment later.
+   * the other one up (DESTINATION_OUT_OF_ORDER) a moment later. The first bridge(other)
+   * after bridgeEarly(other) is the early bridge's outcome; later ones (a transfer putting
+   * the call back on this leg) bridge again.
    */
-  async bridge(other: MediaLeg): Promise<void> {
+  bridge(other: MediaLeg): Promise<void> {
+    const early = this.earlyBridge;
+    if (early && early.peer === other) {
+      this.earlyBridge = early.peer.earlyBridge = null;
+      return early.done;
+    }
+    return this.uuidBridge(other);
+  }
+
+  /**
+   * Bridge with `other` before the far end has answered, if one of the two can be held in
+   * early media until then (an offering leg, originated-leg.ts): FreeSWITCH's bridge is
+   * then already running when the far end's first audio comes with its 200 OK, and none
+   * of it is lost to the bridge starting (issue 9). Otherwise nothing happens here and
+   * bridge() bridges later. A failure shows in bridge(other).
+   */
+  bridgeEarly(other: MediaLeg): void {
+    if (!(other instanceof FsDialogLeg) || this.earlyBridge || other.earlyBridge) return;
+    const feeder = other.holdEarly() ? this : this.holdEarly() ? other : null;
+    if (!feeder) return;
+    const done = feeder.feedComfortNoise().then(() => this.uuidBridge(other));
+    done.catch(() => undefined); // seen by bridge(), if the call gets that far
+    this.earlyBridge = { peer: other, done };
+    other.earlyBridge = { peer: this, done };
+  }
+
+  /** answer the far end provisionally so FreeSWITCH holds the leg in early media; false if it cannot */
+  protected holdEarly(): boolean {
+    return false;
+  }
+
+  /**
+   * Comfort noise from this leg into the bridge while its far end is silent (as yet, all of
+   * the ringing): the held leg then gets frames at this leg's rate from the start, and its
+   * resampler is running before the far end's first packet. Started by the first real frame
+   * instead, it flushes the held leg's RTP read buffer (switch_core_media.c, RESAMPLE_EVENT
+   * → audio sync) and drops what the far end has just sent.
+   */
+  private async feedComfortNoise(): Promise<void> {
+    await withTimeout(this.ms.api(`uuid_setvar ${this.id} bridge_generate_comfort_noise true`).catch(() => ''), 2000, '');
+  }
+
+  private async uuidBridge(other: MediaLeg): Promise<void> {
     await Promise.all([this.ready(), other.ready()]);
     const body = await withTimeout(this.ms.api(`uuid_bridge ${other.id} ${this.id}`), 5000, '-ERR timeout');
     if (!body.startsWith('+OK')) throw new Error(`uuid_bridge: ${body.trim()}`);

@@ -4,12 +4,13 @@ import type { FsMediaServer } from './fsmrf-types';
 import { hangUpQuietly } from '../sip/srf-types';
 import { FsDialogLeg } from './fs-dialog-leg';
 import { withTimeout } from '../util/time';
+import { EarlyMedia } from './early-media';
 
 type Request = Srf.SrfRequest;
 type Response = Srf.SrfResponse;
 
 const OFFER_TIMEOUT_MS = 8000;
-/** from our 200 OK to FreeSWITCH's originate job reporting the channel up */
+/** from our 183 or 200 OK to FreeSWITCH's originate job reporting the channel up */
 const ORIGINATE_DONE_MS = 5000;
 
 /**
@@ -24,6 +25,7 @@ const ORIGINATE_DONE_MS = 5000;
  */
 export class OriginatedLeg extends FsDialogLeg {
   private readyP: Promise<void> | null = null;
+  private readonly early: EarlyMedia;
 
   constructor(
     ms: FsMediaServer,
@@ -34,6 +36,7 @@ export class OriginatedLeg extends FsDialogLeg {
     private readonly originated: Promise<void>,
   ) {
     super(ms, id);
+    this.early = new EarlyMedia(ms, id, res);
     req.on('cancel', () => this.markGone('ORIGINATOR_CANCEL'));
   }
 
@@ -42,7 +45,13 @@ export class OriginatedLeg extends FsDialogLeg {
     return this.dialog?.remote.sdp ?? this.req.body;
   }
 
-  /** after our 200 OK: FreeSWITCH's originate job reports the channel up */
+  /** a 183 with a stand-in answer, so the leg can be bridged while the far side rings (early-media.ts) */
+  protected override holdEarly(): boolean {
+    if (this.dialog || this.gone || this.released || this.res.finalResponseSent) return false;
+    return this.early.hold(this.req.body, this.originated);
+  }
+
+  /** once FreeSWITCH has our 183 (bridgeEarly) or our 200 OK: its originate job reports the channel up */
   override ready(): Promise<void> {
     this.readyP ??= withTimeout(this.originated.then(() => true), ORIGINATE_DONE_MS, false).then((done) => {
       if (!done) throw new Error('FreeSWITCH did not finish originating the leg in time');
@@ -53,6 +62,7 @@ export class OriginatedLeg extends FsDialogLeg {
   /** the first call answers FreeSWITCH's INVITE; later ones are re-INVITEs */
   override async setRemoteSdp(sdp: string): Promise<void> {
     if (this.dialog) return super.setRemoteSdp(sdp);
+    await this.early.answer(sdp);
     const dialog = await this.srf.createUAS(this.req, this.res, { localSdp: sdp });
     this.adoptDialog(dialog);
     if (this.released) hangUpQuietly(dialog);
@@ -81,7 +91,10 @@ export class OriginateRegistry {
   async originate(ms: FsMediaServer, srf: Srf, profile: string, drachtioSip: string, vars: Record<string, string>): Promise<OriginatedLeg> {
     const legId = randomUUID();
     const uuid = randomUUID();
-    const channelVars = { ...vars, origination_uuid: uuid, 'sip_h_X-WA-Leg-Id': legId, originate_timeout: '300', ignore_early_media: 'true' };
+    // early media ends the job too: a leg answered with a 183 (holdEarly) is bridged while the far side rings.
+    // IGNORE_MARK_BIT: FreeSWITCH flushes the read buffer after a packet with the marker bit, so the packet
+    // behind the far side's first one (the start of what it says at answer) would be dropped (switch_rtp.c)
+    const channelVars = { ...vars, origination_uuid: uuid, 'sip_h_X-WA-Leg-Id': legId, originate_timeout: '300', rtp_manual_rtp_bugs: 'IGNORE_MARK_BIT' };
     const varString = Object.entries(channelVars).map(([k, v]) => `${k}=${v}`).join(',');
     const arrived = new Promise<{ req: Request; res: Response }>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -93,7 +106,7 @@ export class OriginateRegistry {
         resolve({ req, res });
       });
     });
-    // the job ends when the far side's answer has reached FreeSWITCH and the channel is parked
+    // the job ends when our 183 or the far side's answer has reached FreeSWITCH and the channel is parked
     const originated = new Promise<void>((resolve, reject) => {
       ms.conn.bgapi(`originate {${varString}}sofia/${profile}/sip:${this.legUser}@${drachtioSip} &park()`, (evt) => {
         const body = evt.getBody().trim();

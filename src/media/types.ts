@@ -13,6 +13,12 @@ export interface MediaLeg {
   /** resolves once FreeSWITCH can bridge the channel (rejects if it never will) */
   ready(): Promise<void>;
   bridge(other: MediaLeg): Promise<void>;
+  /**
+   * start bridging with `other` now, before the far end has answered, where the media
+   * server can (so nothing the far end sends with its answer is lost); bridge(other) then
+   * waits for this bridge. Where it cannot, nothing happens and bridge(other) bridges.
+   */
+  bridgeEarly(other: MediaLeg): void;
   /** hang the channel up; idempotent, never hangs longer than a few seconds, never throws */
   release(): Promise<void>;
   /** called once if FreeSWITCH ends the channel on its own, with its cause (MEDIA_TIMEOUT, ...) */

@@ -48,6 +48,13 @@ export class FakeLeg implements MediaLeg {
     if (other instanceof FakeLeg) other.bridgedTo = this.id;
   }
 
+  /** the leg bridgeEarly() was asked for, if any */
+  earlyWith: string | null = null;
+
+  bridgeEarly(other: MediaLeg): void {
+    this.earlyWith = other.id;
+  }
+
   async release(): Promise<void> {
     this.releases++;
   }
