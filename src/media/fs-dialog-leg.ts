@@ -44,7 +44,9 @@ export abstract class FsDialogLeg implements MediaLeg {
    * answers uuid_bridge +OK at once and, if a channel is still being originated, hangs
    * the other one up (DESTINATION_OUT_OF_ORDER) a moment later. The first bridge(other)
    * after bridgeEarly(other) is the early bridge's outcome; later ones (a transfer putting
-   * the call back on this leg) bridge again.
+   * the call back on this leg) bridge again. A bridge with a third leg ends the early one:
+   * it waits for the early uuid_bridge to be over (FreeSWITCH takes them in order), and a
+   * later bridge back to the early peer is a new uuid_bridge, not the early outcome again.
    */
   bridge(other: MediaLeg): Promise<void> {
     const early = this.earlyBridge;
@@ -52,7 +54,17 @@ export abstract class FsDialogLeg implements MediaLeg {
       this.earlyBridge = early.peer.earlyBridge = null;
       return early.done;
     }
-    return this.uuidBridge(other);
+    const superseded = [this, other].flatMap((leg) => (leg instanceof FsDialogLeg ? leg.dropEarlyBridge() : []));
+    if (superseded.length === 0) return this.uuidBridge(other);
+    return Promise.allSettled(superseded).then(() => this.uuidBridge(other));
+  }
+
+  /** forget this leg's early bridge (both ends); what is left of it to wait for, if anything */
+  private dropEarlyBridge(): Promise<void>[] {
+    const early = this.earlyBridge;
+    if (!early) return [];
+    this.earlyBridge = early.peer.earlyBridge = null;
+    return [early.done];
   }
 
   /**

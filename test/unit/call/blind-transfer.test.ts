@@ -181,6 +181,19 @@ describe('blind transfer: a REFER from the PBX carried out in the gateway', () =
     expect(bed.registry.size).toBe(0);
   });
 
+  it('the early bridge is the set-up\'s only (issue 9, item 5): the target\'s leg is not bridged early, the Meta leg is bridged to it once it answers', async () => {
+    const bed = await userCall();
+    expect(bed.metaLeg.earlyWith).toBe(bed.pbxLeg.id);
+    refer(bed.pbxDialog, 'sip:1002@10.0.0.5');
+    const uac = await targetInvite(bed);
+    const leg = targetLeg(bed);
+    expect(bed.metaLeg.bridgedTo).toBe(bed.pbxLeg.id);
+    uac.answer(TARGET_SDP);
+    await settle();
+    expect([leg.earlyWith, bed.pbxLeg.earlyWith, bed.metaLeg.earlyWith]).toEqual([null, null, bed.pbxLeg.id]);
+    expect(bed.metaLeg.bridgedTo).toBe(leg.id);
+  });
+
   it("Meta's BYE after a transfer BYEs the target's dialog, and the old PBX side's late BYE or leg end changes nothing", async () => {
     const bed = await userCall();
     refer(bed.pbxDialog, 'sip:1002@10.0.0.5');

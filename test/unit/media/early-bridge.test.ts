@@ -84,6 +84,26 @@ describe('bridging before the far side answers', () => {
     expect(bridges()).toHaveLength(2);
   });
 
+  it('a bridge with a third leg ends the early bridge: it waits for the early uuid_bridge, and bridging back to the early peer is a new uuid_bridge', async () => {
+    const steps: Step[] = [];
+    const b = offeringLeg(steps, PLAIN_OFFER);
+    const a = new UpLeg(b.ms, 'a-uuid');
+    const c = new UpLeg(b.ms, 'c-uuid');
+    a.bridgeEarly(b.leg);
+    const toC = a.bridge(c);
+    await settle();
+    // the early uuid_bridge waits for b's originate job; the bridge with c waits for it
+    expect(steps.filter((s) => 'api' in s && s.api.startsWith('uuid_bridge'))).toEqual([]);
+    b.finish();
+    await toC;
+    await a.bridge(b.leg);
+    expect(steps.filter((s) => 'api' in s && s.api.startsWith('uuid_bridge'))).toEqual([
+      { api: 'uuid_bridge b-uuid a-uuid' },
+      { api: 'uuid_bridge c-uuid a-uuid' },
+      { api: 'uuid_bridge b-uuid a-uuid' },
+    ]);
+  });
+
   it('gives the far side\'s answer to FreeSWITCH in a 183 first, then in the 200 OK', async () => {
     const steps: Step[] = [];
     const b = offeringLeg(steps, PLAIN_OFFER);
