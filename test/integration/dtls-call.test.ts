@@ -191,7 +191,8 @@ describe.skipIf(!testBed || !rtpengineBin)('DTLS-SRTP calls with Meta through rt
     const metaBye = bed.meta.waitRequest('BYE', dtls.attempt.callId, 5000);
     await Promise.all([pbxBye, metaBye]);
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
-    await until(() => cdrLines(bed.gw).some((r) => r.meta_call_id === dtls.attempt.callId), 5000, 'CDR of the DTLS call');
+    // the CDR comes once teardown is over: the ng delete to the dead rtpengine times out first (1 s)
+    await until(() => cdrLines(bed.gw).some((r) => r.meta_call_id === dtls.attempt.callId), 10_000, 'CDR of the DTLS call');
     expect(cdrLines(bed.gw).find((r) => r.meta_call_id === dtls.attempt.callId)).toMatchObject({ ended_by: 'gateway', cause: 'rtpengine-lost' });
     expect((await readyz()).rtpengine).toBe('down');
 

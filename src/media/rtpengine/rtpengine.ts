@@ -32,6 +32,7 @@ export class Rtpengine {
   /** ping now and every pingMs from now on; resolves after the first ping */
   async start(): Promise<void> {
     await this.ping();
+    if (!this.upNow) this.log.warn('rtpengine does not answer its ng ping: DTLS calls get 503 until it does');
     this.timer = setInterval(() => void this.ping(), this.pingMs);
     this.timer.unref();
   }
