@@ -3,8 +3,8 @@
  * PBX answers Opus: BENCH_T3_PBX_CODEC=OPUS). A first call alone measures the quality (the
  * log-spectral distance of a speech-like signal PBX → Meta); then BENCH_MEDIA_CALLS calls carry a
  * tone both ways from lean load streams (load-stream.ts) while FreeSWITCH's CPU is read over
- * BENCH_T3_SECONDS. Every stream must have sent and received 50 packets/s over that window,
- * else the result is FAILED. BENCH_T3_BEFORE / BENCH_T3_AFTER: shell commands run around the
+ * BENCH_T3_SECONDS. Every stream must have sent and received 50 packets/s (2 % tolerance) over
+ * that window, frames the load's clock skipped in a stall counting against it, else the result is FAILED. BENCH_T3_BEFORE / BENCH_T3_AFTER: shell commands run around the
  * window (e.g. `callgrind_control -z` / `-d` for a FreeSWITCH under callgrind).
  */
 import { exec } from 'node:child_process';
@@ -143,7 +143,8 @@ export async function transcodingCpu(meta: MetaPeer, pbx: PbxPeer, fsPid: number
     out(`  channels (read/write codec): ${codecs}`);
     out(`  streams: lowest rate sent ${rates.minSentPps.toFixed(1)} packets/s, received ${rates.minReceivedPps.toFixed(1)} packets/s` +
       ` (each of ${after.length} must be ≥ 49); generator stalls ${stalled} frames; generator CPU ${((gen.user + gen.system) / 1e6 / seconds * 100).toFixed(0)}% of a core`);
-    if (!rates.ok || stalled > 0) {
+    // frames a stalled clock skipped were not sent: they count against the stream's rate
+    if (!rates.ok) {
       out(`  FAILED: the media did not run at 50 packets/s on every stream, no calls-per-core figure: ${rates.problems.slice(0, 5).join('; ')}${rates.problems.length > 5 ? ` (+${rates.problems.length - 5} more)` : ''}`);
     } else {
       out(`  CPU ${(cpuPerCall * 100).toFixed(3)}% of a core per call (FreeSWITCH idle ${(idle * 100).toFixed(1)}%, busy ${(used * 100).toFixed(1)}%, of it in the kernel ${(kernel * 100).toFixed(1)}%)` +
