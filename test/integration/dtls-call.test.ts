@@ -8,6 +8,7 @@ import { mediaTarget, pbxSdp } from '../support/sdp';
 import { header, randomToken } from '../support/sip/message';
 import { SipPeer } from '../support/sip/peer';
 import { TEST_BED } from '../support/servers';
+import { dtlsInbound as dtlsInboundCall } from './dtls-flows';
 import { establishInbound, metaInviteWithAuth } from './flows';
 import { BUSINESS, cdrLines, gatewayYaml, testBed, until, useCallBed } from './harness';
 
@@ -56,28 +57,7 @@ describe.skipIf(!testBed || !rtpengineBin)('DTLS-SRTP calls with Meta through rt
     return (await r.json()) as { rtpengine?: string };
   }
 
-  /** Meta's DTLS offer to `business`, the PBX answers PCMU; until Meta's ACK */
-  async function dtlsInbound(business = DTLS_NUMBER) {
-    const peer = await DtlsMediaPeer.open({ host: TEST_BED.meta.host, payloadType: 111, dtmfPayloadType: 126 });
-    peers.push(peer);
-    const attempt = await metaInviteWithAuth(bed.meta, peer.offer(), { business });
-    const inv = await bed.pbx.nextInvite();
-    const pbxRtp = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
-    bed.rtp.push(pbxRtp);
-    const fs = mediaTarget(inv.msg.body);
-    pbxRtp.setRemote(fs.ip, fs.port);
-    const toTag = randomToken('p');
-    bed.pbx.ringAt(inv, toTag);
-    const pbxDialog = bed.pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port }), toTag);
-    pbxRtp.startTone(1000);
-    const okRecv = await bed.meta.waitResponse(attempt.callId, attempt.cseq, (s) => s >= 200);
-    expect(okRecv.msg.status).toBe(200);
-    const metaDialog = SipPeer.uacDialog(attempt.invite, okRecv.msg);
-    metaDialog.routes = [];
-    bed.meta.ack2xx(metaDialog, attempt.cseq);
-    const remote = peer.acceptAnswer(okRecv.msg.body);
-    return { peer, attempt, inv, pbxRtp, pbxDialog, metaDialog, ok: okRecv.msg, okAt: okRecv.at, remote };
-  }
+  const dtlsInbound = (business = DTLS_NUMBER) => dtlsInboundCall(bed, peers, business);
 
   /** what acceptance 1 and 2 ask of the media: ICE, DTLS, first packet, tones, DTMF, one SSRC */
   async function checkMedia(peer: DtlsMediaPeer, pbxRtp: RtpPeer, okAt: number, dtmfPt: number): Promise<void> {
