@@ -40,7 +40,7 @@ export async function metaInviteWithAuth(
  * A WhatsApp user's call up to both sides talking: Meta's authenticated INVITE, the PBX
  * rings and answers (PCMU), Meta ACKs, and both RTP peers point at FreeSWITCH.
  */
-export async function establishInbound(meta: MetaPeer, pbx: PbxPeer, rtp: RtpPeer[], o: { pbxToneAtAnswer?: number } = {}) {
+export async function establishInbound(meta: MetaPeer, pbx: PbxPeer, rtp: RtpPeer[], o: { pbxToneAtAnswer?: number; pbxPcmAtAnswer?: Int16Array; pbxRingMs?: number } = {}) {
   const metaKey = newSdesKey();
   const metaRtp = await RtpPeer.open({ host: TEST_BED.meta.host, codec: 'OPUS', payloadType: 111, dtmfPayloadType: 126, srtp: { localKeyB64: metaKey } });
   rtp.push(metaRtp);
@@ -59,9 +59,11 @@ export async function establishInbound(meta: MetaPeer, pbx: PbxPeer, rtp: RtpPee
   const toTag = randomToken('p');
   pbx.ringAt(inv, toTag);
   await meta.waitResponse(attempt.callId, attempt.cseq, (s) => s === 180);
+  if (o.pbxRingMs) await new Promise((r) => setTimeout(r, o.pbxRingMs));
   const pbxDialog = pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: pbxRtp.port, cryptoKeyB64: pbxKey }), toTag);
   const answeredAt = Date.now();
   if (o.pbxToneAtAnswer) pbxRtp.startTone(o.pbxToneAtAnswer);
+  if (o.pbxPcmAtAnswer) pbxRtp.startPcm(o.pbxPcmAtAnswer);
   const okRecv = await meta.waitResponse(attempt.callId, attempt.cseq, (s) => s >= 200);
   const ok = okRecv.msg;
   expect(ok.status).toBe(200);

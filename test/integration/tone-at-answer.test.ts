@@ -1,0 +1,129 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayProcess } from '../support/gateway-process';
+import { sine, toneLevel } from '../support/media/tone';
+import type { RtpPeer } from '../support/media/rtp-peer';
+import { RUN_DIR } from '../support/servers';
+import { header } from '../support/sip/message';
+import type { MetaPeer } from '../support/sip/meta-peer';
+import type { PbxPeer } from '../support/sip/pbx-peer';
+import { establishInbound } from './flows';
+import { fsChannels, gatewayYaml, startMeta, startPbx, testBed, TEST_ENV, until } from './harness';
+
+/**
+ * Issue 9, item 5: a tone the PBX starts with its 200 OK reaches Meta whole. Before, FreeSWITCH
+ * bridged the legs only once the PBX had answered, and 100-140 ms of such a tone was lost
+ * (880 of 1000 ms reached Meta). Now the offering leg is held in early media and bridged while
+ * the PBX rings (src/media/early-media.ts, fs-dialog-leg.ts bridgeEarly).
+ *
+ * The gateway runs as its own process, as in production: in this one it would share the event
+ * loop with the PBX emulator's packet clock, and its work at answer (and the JIT, in the first
+ * calls) would make the emulator send late and in bursts, which FreeSWITCH then trims.
+ *
+ * The PBX rings RING_MS before answering, as a person does. A PBX that answers before
+ * FreeSWITCH has bridged the held leg (its uuid_bridge takes 60-80 ms after our INVITE left)
+ * still loses the start of what it sends; see README ("Audio at answer").
+ */
+const RUNS = 10;
+const RING_MS = 300;
+const TONE_HZ = 1000;
+const BLOCK_MS = 10;
+/** a 10 ms block counts as tone at this level (the tone is sent at amplitude 8000) */
+const TONE_LEVEL = 1500;
+/** silent blocks after the tone that mark it as over */
+const TAIL_BLOCKS = 30;
+const HTTP_PORT = 18097;
+
+/** 1000 ms of the tone, then silence (RtpPeer plays it from its start, in a loop) */
+function toneThenSilence(rate = 8000): Int16Array {
+  const pcm = new Int16Array(rate * 10);
+  pcm.set(sine(TONE_HZ, rate, rate, 8000));
+  return pcm;
+}
+
+/** for each 10 ms block of what Meta decoded, in arrival order: tone or not */
+function toneBlocks(peer: RtpPeer): boolean[] {
+  const pcm = peer.receivedPcm();
+  const n = (peer.sampleRate * BLOCK_MS) / 1000;
+  const out: boolean[] = [];
+  for (let i = 0; i + n <= pcm.length; i += n) out.push(toneLevel(pcm.subarray(i, i + n), peer.sampleRate, TONE_HZ) > TONE_LEVEL);
+  return out;
+}
+
+/** where, in ms from the tone's first block at Meta, blocks without it come before its last block */
+function gapsInTone(blocks: boolean[]): number[] {
+  const first = blocks.indexOf(true);
+  const out: number[] = [];
+  for (let i = first; i >= 0 && i <= blocks.lastIndexOf(true); i++) if (!blocks[i]) out.push((i - first) * BLOCK_MS);
+  return out;
+}
+
+/** the tone has come and gone: TAIL_BLOCKS without it after the last block with it */
+function toneOver(blocks: boolean[]): boolean {
+  const last = blocks.lastIndexOf(true);
+  return last >= 0 && blocks.length - 1 - last >= TAIL_BLOCKS;
+}
+
+describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () => {
+  let gw: GatewayProcess;
+  const bed = { rtp: [] as RtpPeer[] } as { meta: MetaPeer; pbx: PbxPeer; rtp: RtpPeer[] };
+
+  beforeAll(async () => {
+    const dir = join(RUN_DIR, 'gateway');
+    mkdirSync(dir, { recursive: true });
+    const configFile = join(dir, 'tone-at-answer.yaml');
+    writeFileSync(configFile, `${gatewayYaml().replace('http:\n  port: 0', `http:\n  port: ${HTTP_PORT}`)}\ncdr:\n  file: ${join(dir, 'tone-at-answer.cdr.jsonl')}\n`);
+    gw = GatewayProcess.start(configFile, TEST_ENV, HTTP_PORT, 'gateway-tone-at-answer');
+    await gw.readyz(200, 20_000);
+    bed.meta = await startMeta();
+    await bed.meta.connect();
+    bed.pbx = await startPbx();
+  }, 60_000);
+  afterAll(async () => {
+    for (const r of bed.rtp.splice(0)) await r.close();
+    await bed.meta?.close();
+    bed.pbx?.close();
+    await gw?.kill();
+  });
+
+  /** no call left in the gateway, no channel in FreeSWITCH */
+  const clean = () => until(async () => (await gw.metricSum('wagw_active_calls')) === 0 && (await fsChannels()) === 0, 8000, 'zero calls and zero FreeSWITCH channels');
+
+  /** one call: the PBX answers with the tone; how many ms of it Meta decoded, and whether Meta heard us before its 200 OK */
+  async function oneCall(tone: Int16Array): Promise<{ ms: number; gaps: number[]; heardBeforeOk: boolean }> {
+    const c = await establishInbound(bed.meta, bed.pbx, bed.rtp, { pbxPcmAtAnswer: tone, pbxRingMs: RING_MS });
+    c.metaRtp.startSilence();
+    await c.metaRtp.waitFor((p) => toneOver(toneBlocks(p)), 5000, 'the tone at Meta, and its end');
+    const blocks = toneBlocks(c.metaRtp);
+    const ms = blocks.filter(Boolean).length * BLOCK_MS;
+    const gaps = gapsInTone(blocks);
+    const heardBeforeOk = c.metaRtp.firstPacketAt !== null && c.metaRtp.firstPacketAt <= c.okAt;
+    expect(c.metaRtp.authFailures).toBe(0);
+    expect(await bed.meta.request(bed.meta.inDialog(c.metaDialog, 'BYE'))).toMatchObject({ status: 200 });
+    await bed.pbx.waitRequest('BYE', header(c.inv.msg, 'Call-ID')!);
+    for (const r of bed.rtp.splice(0)) await r.close();
+    await clean();
+    return { ms, gaps, heardBeforeOk };
+  }
+
+  it(`reaches Meta whole (at least 990 of 1000 ms) in each of ${RUNS} calls, with Meta hearing our side before the answer`, async () => {
+    const tone = toneThenSilence();
+    // the gateway process was just started: its first call runs cold (the JIT), and the far
+    // side's answer can reach FreeSWITCH after the first packets; it is shown, not counted
+    const warmUp = await oneCall(tone);
+    process.stdout.write(`MEASURED: warm-up call (not counted): ${warmUp.ms} ms of 1000, blocks without the tone at ${warmUp.gaps.join(',') || 'none'}\n`);
+    const results: { ms: number; gaps: number[]; heardBeforeOk: boolean }[] = [];
+    for (let i = 0; i < RUNS; i++) results.push(await oneCall(tone));
+    const numbers = results.map((r) => r.ms);
+    process.stdout.write(`MEASURED: tone started by the PBX with its 200 OK, ms of 1000 that reached Meta in ${RUNS} calls: ${numbers.join(' ')}\n`);
+    // a loss at answer shows at the start of the tone; a gap later in it is the test bed's packet timing
+    const gapped = results.map((r, i) => (r.gaps.length ? `call ${i + 1}: ${r.gaps.join(',')}` : '')).filter(Boolean);
+    process.stdout.write(`MEASURED: blocks without the tone inside it, ms from its start: ${gapped.join('; ') || 'none'}\n`);
+    expect(Math.min(...numbers)).toBeGreaterThanOrEqual(990);
+    // a tone longer than sent would mean the count is wrong, not that the call is better
+    expect(Math.max(...numbers)).toBeLessThanOrEqual(1020);
+    // SPEC M11: our side sends first; FreeSWITCH's comfort noise reaches Meta from the bridge on
+    expect(results.every((r) => r.heardBeforeOk)).toBe(true);
+  }, 90_000);
+});
