@@ -1,5 +1,6 @@
 import type { MediaLeg } from '../media/types';
 import { answerWithDirection, offerDirection } from '../sdp/direction';
+import { audioTransport } from '../sdp/media-transport';
 import { SdpVersion } from '../sdp/sdp-version';
 import { isSipError, type SrfDialog, type SrfRequest, type SrfResponse } from '../sip/srf-types';
 import type { Logger } from '../util/logger';
@@ -53,7 +54,8 @@ export function handleRenegotiation(dialog: SrfDialog, d: RenegotiationDeps): vo
       return;
     }
     const acked = acks.next(req.get('CSeq'));
-    res.send(200, { body: current() });
+    const offered = current();
+    res.send(200, { body: offered });
     const ack = await acked;
     if (d.isEnding()) return;
     if (!ack) {
@@ -71,11 +73,35 @@ export function handleRenegotiation(dialog: SrfDialog, d: RenegotiationDeps): vo
     }
     try {
       await d.leg.setRemoteSdp(answer);
-      d.log.info({ direction: offerDirection(answer) }, "PBX answer in its ACK passed to FreeSWITCH");
     } catch (err) {
       // the PBX now sends to where its answer says, FreeSWITCH to the old place: the session failed
-      d.log.warn({ err: (err as Error).message }, "the PBX answer in its ACK failed on the media server: ending the call");
+      d.log.warn({ err: (err as Error).message }, 'the PBX answer in its ACK failed on the media server: ending the call');
       d.fail('pbx-answer-failed');
+      return;
+    }
+    d.log.info({ direction: offerDirection(answer) }, 'PBX answer in its ACK passed to FreeSWITCH');
+    try {
+      await reofferIfMoved(offered, answer);
+    } catch (err) {
+      d.log.warn({ err: (err as Error).message }, "our re-INVITE with FreeSWITCH's new SDP failed: ending the call");
+      d.fail('pbx-reoffer-failed');
+    }
+  };
+
+  /**
+   * FreeSWITCH takes the PBX's answer as an offer of a re-INVITE. For a new SDES key in it,
+   * FreeSWITCH draws a new key of its own, which the PBX (holding our offer) does not know:
+   * the PBX gets FreeSWITCH's SDP as it is now in a re-INVITE of ours. Its answer goes to
+   * FreeSWITCH only if it differs from the one FreeSWITCH has (once: no loop).
+   */
+  const reofferIfMoved = async (offered: string, pbxAnswer: string): Promise<void> => {
+    if (audioTransport(d.leg.localSdp) === audioTransport(offered) || d.isEnding()) return;
+    d.log.info('FreeSWITCH changed its address or key for the PBX answer in the ACK: re-INVITE to the PBX');
+    const again = await dialog.modify(version.next(d.leg.localSdp));
+    if (d.isEnding() || audioTransport(again) === audioTransport(pbxAnswer)) return;
+    await d.leg.setRemoteSdp(again);
+    if (audioTransport(d.leg.localSdp) !== audioTransport(dialog.local.sdp)) {
+      d.log.warn('FreeSWITCH changed its key again for the PBX answer to our re-INVITE: the PBX may not hear the call');
     }
   };
 

@@ -3,7 +3,7 @@ import { RtpPeer } from '../support/media/rtp-peer';
 import { newSdesKey, parseCrypto } from '../support/media/srtp-keys';
 import { dominantTone } from '../support/media/tone';
 import { mediaTarget, pbxSdp } from '../support/sdp';
-import { header } from '../support/sip/message';
+import { header, responseTo } from '../support/sip/message';
 import { TEST_BED } from '../support/servers';
 import { establishInbound } from './flows';
 import { gatewayYaml, testBed, useCallBed } from './harness';
@@ -95,6 +95,31 @@ describe.skipIf(!testBed)('renegotiation from an SRTP PBX', () => {
     moved.setRemote(fsAt.ip, fsAt.port);
     expect(await talk(moved, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
     expect(moved.authFailures).toBe(0);
+
+    // again, and the answer in the ACK carries a new SDES key: FreeSWITCH draws a new key of its own
+    // for it, which the PBX learns in the gateway's re-INVITE
+    await moved.close();
+    const key2 = newSdesKey();
+    const offerless2 = await bed.pbx.request(bed.pbx.inDialog(c.pbxDialog, 'INVITE', [['Contact', bed.pbx.contact()]]));
+    expect(offerless2.status).toBe(200);
+    const offeredKey = parseCrypto(offerless2.body)!.keyB64;
+    const rekeyed2 = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101, srtp: { localKeyB64: key2, remoteKeyB64: offeredKey } });
+    bed.rtp.push(rekeyed2);
+    const fsAt2 = mediaTarget(offerless2.body);
+    rekeyed2.setRemote(fsAt2.ip, fsAt2.port);
+    const answer2 = pbxSdp({ ip: TEST_BED.pbx.host, port: rekeyed2.port, cryptoKeyB64: key2 });
+    bed.pbx.ack2xx(c.pbxDialog, c.pbxDialog.cseq, answer2);
+    const ours = await bed.pbx.wait((r) => r.msg.method === 'INVITE' && header(r.msg, 'Call-ID') === c.pbxDialog.callId && /tag=/.test(header(r.msg, 'To') ?? ''), 10_000, "the gateway's re-INVITE");
+    const newFsKey = parseCrypto(ours.msg.body)!.keyB64;
+    process.stdout.write(`MEASURED: answer with a new key in the ACK: FreeSWITCH ${newFsKey === offeredKey ? 'kept' : 'changed'} its own key\n`);
+    expect(newFsKey).not.toBe(offeredKey);
+    expect(origin(ours.msg.body).session).toBe(first.session);
+    expect(origin(ours.msg.body).version).toBeGreaterThan(origin(offerless2.body).version);
+    rekeyed2.setSrtpRemoteKey(newFsKey);
+    ours.reply(responseTo(ours.msg, 200, 'OK', { headers: [['Contact', bed.pbx.contact()], ['Content-Type', 'application/sdp']], body: answer2 }));
+    await bed.pbx.wait((r) => r.msg.method === 'ACK' && header(r.msg, 'Call-ID') === c.pbxDialog.callId, 10_000, "the gateway's ACK", ours.at);
+    expect(await talk(rekeyed2, c.metaRtp)).toEqual({ atPbx: 600, atMeta: 1000 });
+    expect(rekeyed2.authFailures).toBe(0);
 
     expect(pbxRtp.authFailures).toBe(0);
     expect(c.metaRtp.authFailures).toBe(0);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { sipError } from '../../support/fakes/sip';
 import { inboundCall, outboundCall, settle } from './flow-bed';
 
 /**
@@ -121,6 +122,7 @@ describe('a re-INVITE without SDP from the PBX (delayed offer, RFC 3264)', () =>
     expect(pbxLeg.remoteSdps).toHaveLength(2);
     expect(bed.session.state).toBe('answered');
     expect(pbxDialog.byes).toEqual([]);
+    expect(pbxDialog.modifies).toEqual([]); // FreeSWITCH kept its address and key: nothing more to tell the PBX
     // a hold the PBX puts in its answer goes the same way
     pbxDialog.incoming('modify', 'INVITE', { headers: { CSeq: '8 INVITE' } });
     await settle();
@@ -141,6 +143,37 @@ describe('a re-INVITE without SDP from the PBX (delayed offer, RFC 3264)', () =>
     pbxDialog.ack({ headers: { CSeq: '7 ACK' }, body: PBX_MOVED });
     await settle();
     expect(pbxLeg.remoteSdps.slice(1)).toEqual([PBX_MOVED]);
+  });
+
+  it("whose answer makes FreeSWITCH change its side (a new key for the PBX's new one) is followed by our re-INVITE with FreeSWITCH's SDP", async () => {
+    const { pbxDialog, pbxLeg, offer } = await answeredInbound();
+    const PBX_REKEYED = PBX_MOVED.replace('a=sendrecv', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:bmV3LXBieC1rZXktMDEyMzQ1Njc4OTAxMjM0NTY3\r\na=sendrecv');
+    pbxLeg.answerFor = (_remote, n) => offer.replace('m=audio 31002', `m=audio ${31200 + n}`);
+    pbxDialog.answerModify = async () => PBX_REKEYED.replace('o=pbx 9 10', 'o=pbx 9 11');
+    const reinvite = pbxDialog.incoming('modify', 'INVITE', { headers: { CSeq: '7 INVITE' } });
+    await settle();
+    expect(origin(reinvite.res.final?.body)).toBe('FreeSWITCH 200 1 IN IP4 127.0.0.1'); // the set-up's SDP, unchanged
+    pbxDialog.ack({ headers: { CSeq: '7 ACK' }, body: PBX_REKEYED });
+    await settle();
+    expect(pbxDialog.modifies).toHaveLength(1);
+    expect(pbxDialog.modifies[0]).toContain('m=audio 31202 ');
+    expect(origin(pbxDialog.modifies[0])).toBe('FreeSWITCH 200 2 IN IP4 127.0.0.1');
+    // the PBX answered with the address and key FreeSWITCH already has: FreeSWITCH is not asked again
+    expect(pbxLeg.remoteSdps.slice(1)).toEqual([PBX_REKEYED]);
+    expect(pbxDialog.byes).toEqual([]);
+  });
+
+  it('whose re-INVITE to tell the PBX of a change fails ends the call', async () => {
+    const { bed, pbxDialog, pbxLeg, offer } = await answeredInbound();
+    pbxLeg.answerFor = (_remote, n) => offer.replace('m=audio 31002', `m=audio ${31200 + n}`);
+    pbxDialog.answerModify = async () => { throw sipError(488, 'Not Acceptable Here'); };
+    pbxDialog.incoming('modify', 'INVITE', { headers: { CSeq: '7 INVITE' } });
+    await settle();
+    pbxDialog.ack({ headers: { CSeq: '7 ACK' }, body: PBX_MOVED });
+    await settle();
+    expect(pbxDialog.modifies).toHaveLength(1);
+    expect(pbxDialog.byes).toHaveLength(1);
+    expect(bed.cdrs.map((c) => c.cause)).toEqual(['pbx-reoffer-failed']);
   });
 
   it('followed by an ACK without SDP is a failed session: BYE to both sides (RFC 3261 §13.2.1)', async () => {
