@@ -5,6 +5,7 @@
  * password comes from an environment variable, never from the command line.
  */
 import { isIP } from 'node:net';
+import type { KeyExchange } from '../testcall/meta-media';
 import { reportJson, reportText } from '../testcall/report';
 import { runOutbound, type OutboundOptions } from '../testcall/run-outbound';
 import { runTestCall, type TestCallOptions } from '../testcall/run-test-call';
@@ -14,7 +15,7 @@ import { readOptionFile } from './option-file';
 import { EXIT_FAIL, EXIT_OK, type Io, UsageError } from './output';
 
 const SPEC = {
-  values: ['gateway', 'number', 'servername', 'ca', 'password-env', 'from', 'seconds', 'local-address', 'cdr', 'tone', 'dtmf', 'answer-timeout', 'listen', 'cert', 'key', 'wait'],
+  values: ['gateway', 'number', 'servername', 'ca', 'password-env', 'from', 'seconds', 'local-address', 'cdr', 'tone', 'dtmf', 'answer-timeout', 'listen', 'cert', 'key', 'wait', 'srtp'],
   flags: ['json', 'outbound'],
 } as const;
 
@@ -26,6 +27,15 @@ export function hostPort(text: string): { host: string; port: number } {
   const port = Number(m?.[2]);
   if (!m || !(port >= 1 && port <= 65535)) throw new UsageError(`--gateway must be HOST:PORT or [IPv6]:PORT (got ${text})`);
   return { host: m[1]!, port };
+}
+
+/** `--srtp sdes|dtls`: the key exchange the number has at Meta (its srtp_key_exchange_protocol) */
+function srtpOption(args: ReturnType<typeof parseArgs>): KeyExchange | undefined {
+  const text = args.values.get('srtp');
+  if (text === undefined) return undefined;
+  const v = text.toLowerCase();
+  if (v !== 'sdes' && v !== 'dtls') throw new UsageError(`--srtp must be sdes or dtls (got ${text})`);
+  return v;
 }
 
 function numberOption(args: ReturnType<typeof parseArgs>, name: string, fallback: number, min: number, max: number): number {
@@ -60,7 +70,7 @@ export function testCallOptions(argv: readonly string[], env: Env): TestCallOpti
   const dtmf = args.values.get('dtmf') ?? '1234';
   if (!/^[0-9*#A-D]*$/i.test(dtmf)) throw new UsageError(`--dtmf takes 0-9 * # A-D (got ${dtmf})`);
   return {
-    host, port, servername, ca, number, from, password, dtmf,
+    host, port, servername, ca, number, from, password, dtmf, srtp: srtpOption(args) ?? 'sdes',
     ...(local ? { localAddress: local } : {}),
     ...(args.values.get('cdr') ? { cdrFile: args.values.get('cdr') } : {}),
     seconds: numberOption(args, 'seconds', 8, 3, 3600),
@@ -87,6 +97,7 @@ export function outboundOptions(argv: readonly string[], env: Env): OutboundOpti
   if (!/^[0-9*#A-D]*$/i.test(dtmf)) throw new UsageError(`--dtmf takes 0-9 * # A-D (got ${dtmf})`);
   return {
     host, port, cert, key, dtmf,
+    ...(args.values.has('srtp') ? { srtp: srtpOption(args) } : {}),
     passwordFor: (business) => env[passwordEnv ?? `META_SIP_PASSWORD_${business.slice(1)}`] || undefined,
     ...(args.values.get('cdr') ? { cdrFile: args.values.get('cdr') } : {}),
     seconds: numberOption(args, 'seconds', 8, 3, 3600),

@@ -34,19 +34,24 @@ usage:
   wa-sip-gateway test-call --gateway HOST:PORT --number +E164 [--servername NAME] [--ca FILE]
                            [--password-env VAR] [--from +E164] [--seconds N] [--json]
                            [--local-address IP] [--cdr FILE] [--tone HZ] [--dtmf DIGITS]
+                           [--srtp sdes|dtls]
       Play Meta's side of a WhatsApp user's call into a running gateway: TLS, our
       digest challenge answered with the number's SIP password (from VAR, default
-      META_SIP_PASSWORD_<digits>), Meta's headers and SDES Opus SDP; send a tone and
-      DTMF, listen, hang up after N seconds (default 8) and print a report. Run it
-      from a host in meta.source_ranges. Exit 0 only when audio flowed both ways,
-      which needs a far end that echoes (an echo-test extension).
+      META_SIP_PASSWORD_<digits>), Meta's headers and Opus SDP with SDES keys, or with
+      --srtp dtls as Meta's DTLS mode (ICE-lite, DTLS server; the report says when
+      DTLS completed); send a tone and DTMF, listen, hang up after N seconds
+      (default 8) and print a report. Run it from a host in meta.source_ranges.
+      Exit 0 only when audio flowed both ways, which needs a far end that echoes
+      (an echo-test extension).
   wa-sip-gateway test-call --outbound --listen IP:PORT --cert FILE --key FILE
                            [--password-env VAR] [--seconds N] [--wait S] [--json] [--cdr FILE]
+                           [--srtp sdes|dtls]
       Stand in for wa.meta.vc (point meta.outbound_host/_port, outbound_tls_servername
       and outbound_tls_ca_file at it) while you dial a WhatsApp number from a phone
       on the PBX: the gateway's INVITE is checked as Meta checks it, challenged (407)
-      and verified with the business number's SIP password, answered with SDES Opus;
-      tone and DTMF, the same report, the same exit code.
+      and verified with the business number's SIP password, answered with Opus in the
+      offer's key exchange (DTLS: setup:passive, ICE-lite; --srtp names the one the
+      number has at Meta, the other gets 488); tone and DTMF, the same report and exit code.
   wa-sip-gateway schema [--out FILE]
       Print (or write to FILE) the JSON Schema of the config YAML, for editors.
   wa-sip-gateway --help

@@ -7,6 +7,24 @@ import type { HeardAudio } from './audio-check';
  * PBX heard us.
  */
 
+/** how the SRTP keys were agreed: SDES (a=crypto) or DTLS-SRTP with ICE-lite (SPEC M10) */
+export interface KeyExchangeReport {
+  method: 'sdes' | 'dtls';
+  /** SDES crypto suite, or the DTLS-SRTP profile agreed (null until the handshake is done) */
+  suite: string | null;
+  dtls?: {
+    /** the gateway's a=setup (Meta is DTLS server: the gateway must be active) */
+    setup: string | null;
+    /** ms from the 200 OK to the end of the handshake (negative: before it) */
+    completedMs: number | null;
+    failure: string | null;
+    /** the gateway's ICE checks: how many, all ICE-CONTROLLING, one with USE-CANDIDATE */
+    iceChecks: number;
+    iceControlling: boolean;
+    useCandidate: boolean;
+  };
+}
+
 export interface TestCallReport {
   /** user-initiated unless said (`--outbound`: business-initiated, test-call standing in for Meta) */
   direction?: 'user-initiated' | 'business-initiated';
@@ -31,6 +49,7 @@ export interface TestCallReport {
   media: {
     profile: string;
     srtpSuite: string | null;
+    keyExchange: KeyExchangeReport;
     opusPt: number | null;
     dtmfPt: number | null;
     packetsSent: number;
@@ -99,6 +118,7 @@ export function reportText(r: TestCallReport): string {
   if (r.media) {
     const m = r.media;
     row('media', `${m.profile}${m.srtpSuite ? ` ${m.srtpSuite}` : ''}, opus ${m.opusPt ?? 'missing'}, telephone-event ${m.dtmfPt ?? 'missing'}`);
+    row('key exchange', keyExchangeText(m.keyExchange));
     const first = m.firstPacketMs === null ? 'none' : `the first ${Math.abs(m.firstPacketMs)} ms ${m.firstPacketMs < 0 ? 'before' : 'after'} the 200 OK`;
     row('packets', `sent ${m.packetsSent}, received ${m.packetsReceived} (${first}), SRTP auth failures ${m.srtpAuthFailures}`);
     row('PBX -> WhatsApp', pbxToWhatsapp(r));
@@ -110,6 +130,16 @@ export function reportText(r: TestCallReport): string {
   if (r.problem) row('problem', r.problem);
   lines.push(`result: ${r.bothWays ? 'PASS: audio flowed both ways' : 'FAIL: audio did not flow both ways'}`);
   return lines.join('\n');
+}
+
+function keyExchangeText(k: KeyExchangeReport): string {
+  if (k.method === 'sdes' || !k.dtls) return `SDES (a=crypto${k.suite ? ` ${k.suite}` : ''})`;
+  const d = k.dtls;
+  const done = d.completedMs === null ? `not completed${d.failure ? `: ${d.failure}` : ''}`
+    : `completed ${Math.abs(d.completedMs)} ms ${d.completedMs < 0 ? 'before' : 'after'} the 200 OK${k.suite ? `, ${k.suite}` : ''}`;
+  const ice = d.iceChecks === 0 ? 'no ICE checks from the gateway'
+    : `${d.iceChecks} ICE checks from the gateway, ${d.iceControlling ? 'controlling' : 'NOT all controlling'}, ${d.useCandidate ? 'nominated (USE-CANDIDATE)' : 'no USE-CANDIDATE'}`;
+  return `DTLS-SRTP, the gateway a=setup:${d.setup ?? '?'}; ${done}; ${ice}`;
 }
 
 function outboundRows(r: TestCallReport, row: (k: string, v: string) => void, lines: string[]): void {

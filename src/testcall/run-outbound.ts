@@ -2,9 +2,7 @@ import { DigestServer } from '../auth/digest-server';
 import { uriHost } from '../util/sip-uri';
 import { analyse } from './audio-check';
 import { readCdr } from './cdr-lookup';
-import { RtpPeer } from './media/rtp-peer';
-import { newSdesKey, parseCrypto } from './media/srtp-keys';
-import { answeredMedia } from './meta-sdp';
+import { answerMedia, type KeyExchange } from './meta-media';
 import type { TestCallReport } from './report';
 import { cseqOf, header, headerAll, randomToken, responseTo, tagOf, uriOf, type SipMessage } from './sip/message';
 import { MetaListener } from './sip/meta-listener';
@@ -13,8 +11,9 @@ import { MetaListener } from './sip/meta-listener';
  * `test-call --outbound --listen IP:PORT`: stands in for wa.meta.vc while an operator dials a
  * WhatsApp number from a phone on the PBX (SPEC M5, M6): the gateway's INVITE is checked
  * as Meta would (Request-URI and From shape), challenged with 407 and its answer verified
- * with the business number's SIP password, then answered 180 / 200 with an SDES Opus SDP
- * on the offer's payload types; a tone and DTMF go to the gateway, what comes back is
+ * with the business number's SIP password, then answered 180 / 200 with an Opus SDP on the
+ * offer's payload types, in the offer's key exchange (SDES, or DTLS-SRTP answered
+ * `a=setup:passive` and ICE-lite, as Meta does; `srtp` makes the other one a 488); a tone and DTMF go to the gateway, what comes back is
  * analysed, and BYE follows after `seconds` unless the PBX side hangs up first.
  */
 
@@ -28,6 +27,8 @@ export interface OutboundOptions {
   seconds: number;
   toneHz: number;
   dtmf: string;
+  /** the key exchange the number has at Meta; unset: whichever the gateway offers */
+  srtp?: KeyExchange;
   /** how long to wait for the gateway's INVITE */
   waitMs: number;
   cdrFile?: string;
@@ -36,6 +37,10 @@ export interface OutboundOptions {
 
 const E164_RURI = /^sip:(\+[1-9]\d{6,14})@([^;>]+);transport=tls$/i;
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** audio between two digits, as a keypad leaves (with none, rtpengine's path lost the second of two events) */
+const INTER_DIGIT_MS = 100;
+/** longest wait for the DTLS handshake after our 200 OK */
+const DTLS_TIMEOUT_MS = 5000;
 
 function checkInvite(inv: SipMessage): { business: string | null; user: string | null; checks: string[] } {
   const checks: string[] = [];
@@ -47,16 +52,6 @@ function checkInvite(inv: SipMessage): { business: string | null; user: string |
   const business = /^sip:(\+[1-9]\d{6,14})@/.exec(from)?.[1] ?? null;
   if (!business) checks.push(`From ${from} is not sip:+<E.164>@<your hostname> (Meta answers 400)`);
   return { business, user: ruri?.[1] ?? null, checks };
-}
-
-function answerSdp(offer: string, ip: string, port: number, keyB64: string, ssrc: number): string | null {
-  const m = answeredMedia(offer);
-  if (typeof m === 'string' || m.opusPt === null) return null;
-  const dtmf = m.dtmfPt ?? 126;
-  return ['v=0', `o=- ${Date.now()} 1 IN IP4 ${ip}`, 's=-', 't=0 0', `m=audio ${port} RTP/SAVP ${m.opusPt} ${dtmf}`, `c=IN IP4 ${ip}`,
-    'a=sendrecv', 'a=rtcp-mux', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${keyB64}`, `a=rtpmap:${m.opusPt} opus/48000/2`,
-    `a=fmtp:${m.opusPt} maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;sprop-maxcapturerate=16000;useinbandfec=1`,
-    `a=rtpmap:${dtmf} telephone-event/8000`, 'a=ptime:20', `a=ssrc:${ssrc} cname:WhatsAppAudioStream1`, ''].join('\r\n');
 }
 
 export async function runOutbound(o: OutboundOptions): Promise<TestCallReport> {
@@ -120,18 +115,16 @@ async function answer(o: OutboundOptions, l: MetaListener, report: TestCallRepor
 }
 
 async function media(o: OutboundOptions, l: MetaListener, inv: SipMessage, invAt: number, report: TestCallReport, say: (s: string) => void): Promise<void> {
-  const offered = parseCrypto(inv.body);
-  const target = answeredMedia(inv.body);
-  const key = newSdesKey();
-  const rtp = await RtpPeer.open({ host: l.host, codec: 'OPUS', payloadType: typeof target === 'string' ? 111 : (target.opusPt ?? 111),
-    dtmfPayloadType: typeof target === 'string' ? 126 : (target.dtmfPt ?? 126), srtp: { localKeyB64: key } });
+  const answered = await answerMedia(inv.body, l.host, o.srtp);
+  if (typeof answered === 'string') {
+    l.reply(inv, responseTo(inv, 488, 'Not Acceptable Here', { toTag: randomToken('m') }));
+    report.final = { status: 488, reason: 'Not Acceptable Here', warning: answered };
+    report.problem = answered;
+    return;
+  }
+  const { media: mm, answer: sdp, target } = answered;
+  const rtp = mm.rtp;
   try {
-    const sdp = answerSdp(inv.body, l.host, rtp.port, key, rtp.ssrc);
-    if (!sdp || typeof target === 'string' || !offered) {
-      l.reply(inv, responseTo(inv, 488, 'Not Acceptable Here', { toTag: randomToken('m') }));
-      report.final = { status: 488, reason: 'Not Acceptable Here', warning: 'the offer is not SDES-SRTP Opus' };
-      return;
-    }
     const toTag = randomToken('m');
     const contact: [string, string] = ['Contact', `<sip:${report.from}@wa.meta.vc;transport=tls;ob>;isfocus`];
     // Meta's edge record-routes itself: the gateway's ACK and BYE come back here, not to wa.meta.vc
@@ -140,9 +133,7 @@ async function media(o: OutboundOptions, l: MetaListener, inv: SipMessage, invAt
     l.reply(inv, withEdge(responseTo(inv, 180, 'Ringing', { toTag, headers: [contact] })));
     report.to180Ms = Date.now() - invAt;
     await delay(500);
-    rtp.setSrtpRemoteKey(offered.keyB64);
-    rtp.setRemote(target.ip, target.port);
-    rtp.startTone(o.toneHz); // Meta's side sends from the answer on
+    rtp.startTone(o.toneHz); // Meta's side sends from the answer on (DTLS: once the handshake is done)
     l.reply(inv, withEdge(responseTo(inv, 200, 'OK', { toTag, headers: [contact, ['Content-Type', 'application/sdp']], body: sdp })));
     const okAt = Date.now();
     report.to200Ms = okAt - invAt;
@@ -150,12 +141,15 @@ async function media(o: OutboundOptions, l: MetaListener, inv: SipMessage, invAt
     say('200 OK');
     const ack = await l.next((m) => m.method === 'ACK' && header(m, 'Call-ID') === report.callId, 5000);
     if (!ack) report.problem = 'no ACK for our 200 OK within 5 s';
-    report.media = { profile: 'RTP/SAVP', srtpSuite: offered.suite, opusPt: target.opusPt, dtmfPt: target.dtmfPt, packetsSent: 0, packetsReceived: 0, srtpAuthFailures: 0, firstPacketMs: null };
-    const bye = l.next((m) => m.method === 'BYE' && header(m, 'Call-ID') === report.callId, o.seconds * 1000);
+    const m = { profile: target.profile, srtpSuite: target.suite, keyExchange: mm.summary(okAt), opusPt: target.opusPt, dtmfPt: target.dtmfPt, packetsSent: 0, packetsReceived: 0, srtpAuthFailures: 0, firstPacketMs: null as number | null };
+    report.media = m;
+    const notKeyed = await mm.keyed(DTLS_TIMEOUT_MS);
+    if (notKeyed) report.problem = `no SRTP keys: ${notKeyed}`;
+    const bye = l.next((msg) => msg.method === 'BYE' && header(msg, 'Call-ID') === report.callId, notKeyed ? 0 : o.seconds * 1000);
     let ended = false;
     const digits = (async () => {
       await delay(1500);
-      for (const d of o.dtmf) if (!ended) await rtp.sendDtmf(d, 120);
+      for (const d of o.dtmf) if (!ended && !notKeyed) await rtp.sendDtmf(d, 120).then(() => delay(INTER_DIGIT_MS));
     })().catch(() => undefined);
     const theirBye = await bye;
     ended = true;
@@ -168,19 +162,21 @@ async function media(o: OutboundOptions, l: MetaListener, inv: SipMessage, invAt
       const ourBye = byeFor(inv, toTag, `${uriHost(l.host)}:${l.port}`);
       const afterMs = Date.now() - okAt;
       l.send(ourBye);
-      const r = await l.next((m) => m.status !== undefined && header(m, 'Call-ID') === report.callId && cseqOf(m).method === 'BYE', 5000);
+      const r = await l.next((msg) => msg.status !== undefined && header(msg, 'Call-ID') === report.callId && cseqOf(msg).method === 'BYE', 5000);
       report.hangup = { by: 'test-call', afterMs, byeStatus: r?.msg.status ?? null };
     }
-    report.media.packetsSent = rtp.packetsSent;
-    report.media.packetsReceived = rtp.packetsReceived;
-    report.media.srtpAuthFailures = rtp.authFailures;
-    report.media.firstPacketMs = rtp.firstPacketAt === null ? null : rtp.firstPacketAt - okAt;
+    m.keyExchange = mm.summary(okAt);
+    if (mm.keyExchange === 'dtls') m.srtpSuite = m.keyExchange.suite;
+    m.packetsSent = rtp.packetsSent;
+    m.packetsReceived = rtp.packetsReceived;
+    m.srtpAuthFailures = rtp.authFailures;
+    m.firstPacketMs = rtp.firstPacketAt === null ? null : rtp.firstPacketAt - okAt;
     const pcm = rtp.receivedPcm();
     report.heard = analyse(pcm.subarray(Math.min(pcm.length, rtp.sampleRate / 2)), rtp.sampleRate, o.toneHz);
     report.dtmf = { sent: o.dtmf, cameBack: rtp.dtmfDigits() };
-    report.bothWays = report.heard.ownTone !== null;
+    report.bothWays = !notKeyed && report.heard.ownTone !== null;
   } finally {
-    await rtp.close();
+    await mm.close();
   }
 }
 

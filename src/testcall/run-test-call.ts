@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { answerChallenge } from '../auth/digest-client';
 import { analyse } from './audio-check';
 import { readCdr } from './cdr-lookup';
-import { RtpPeer } from './media/rtp-peer';
-import { newSdesKey } from './media/srtp-keys';
-import { answeredMedia, metaOffer } from './meta-sdp';
+import { offerMedia, type KeyExchange, type MetaMedia } from './meta-media';
+import { answeredMedia } from './meta-sdp';
 import type { TestCallReport } from './report';
 import { header, headerAll, type SipMessage } from './sip/message';
 import { MetaClient } from './sip/meta-client';
 
 /**
  * `test-call`: Meta's side of a user-initiated call into a running gateway (SPEC M1-M4,
- * M9-M11). TLS as Meta connects; the INVITE of Meta's traces with an SDES Opus offer;
+ * M9-M11). TLS as Meta connects; the INVITE of Meta's traces with an Opus offer in SDES or
+ * DTLS-SRTP / ICE-lite mode (src/testcall/meta-media.ts);
  * the gateway's digest challenge answered with the number's SIP password; on 200 OK our
  * ACK, then a tone and RFC 4733 DTMF toward the gateway while listening to what comes
  * back; BYE after `seconds` unless the PBX side hangs up first. Returns the report.
@@ -26,6 +26,8 @@ export interface TestCallOptions {
   number: string;
   from: string;
   password: string;
+  /** Meta's key exchange for the number: SDES (a=crypto) or DTLS-SRTP with ICE-lite */
+  srtp: KeyExchange;
   /** how long the call lasts once answered */
   seconds: number;
   toneHz: number;
@@ -37,6 +39,10 @@ export interface TestCallOptions {
 }
 
 const DTMF_AFTER_MS = 1500;
+/** audio between two digits, as a keypad leaves (with none, rtpengine's path lost the second of two events) */
+const INTER_DIGIT_MS = 100;
+/** longest wait for the DTLS handshake after the 200 OK */
+const DTLS_TIMEOUT_MS = 5000;
 /** the first half second after the answer is left out of the analysis (jitter buffers filling) */
 const SKIP_MS = 500;
 
@@ -61,13 +67,12 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallReport> {
     report.problem = 'no TLS connection: check the address, the port, --servername and --ca';
     return report;
   }
-  const key = newSdesKey();
-  const rtp = await RtpPeer.open({ host: client.localAddress, codec: 'OPUS', payloadType: 111, dtmfPayloadType: 126, srtp: { localKeyB64: key } });
+  const { media, offer } = await offerMedia(o.srtp, client.localAddress);
   try {
     report.tls = { ok: true, protocol: client.protocol };
-    await call(o, client, rtp, key, report, say);
+    await call(o, client, media, offer, report, say);
   } finally {
-    await rtp.close();
+    await media.close();
     client.close();
   }
   if (o.cdrFile && report.callId) {
@@ -81,8 +86,8 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallReport> {
   return report;
 }
 
-async function call(o: TestCallOptions, client: MetaClient, rtp: RtpPeer, key: string, report: TestCallReport, say: (l: string) => void): Promise<void> {
-  const sdp = metaOffer({ ip: client.localAddress, port: rtp.port, keyB64: key, ssrc: rtp.ssrc });
+async function call(o: TestCallOptions, client: MetaClient, mm: MetaMedia, sdp: string, report: TestCallReport, say: (l: string) => void): Promise<void> {
+  const rtp = mm.rtp;
   const wacid = `HBgLtestcall${randomBytes(9).toString('hex').toUpperCase()}`;
   let invite = client.invite({ business: o.number, user: o.from, gatewayHost: o.servername, sdp, wacid });
   report.callId = header(invite, 'Call-ID')!;
@@ -123,21 +128,27 @@ async function call(o: TestCallOptions, client: MetaClient, rtp: RtpPeer, key: s
   client.send(client.inDialog(dialog, 'ACK'));
   report.recordRouteKept = sameTail(headerAll(resp, 'Record-Route'), client.recordRoute());
   const media = answeredMedia(resp.body);
-  if (typeof media === 'string' || !media.keyB64) {
-    report.problem = typeof media === 'string' ? media : 'the answer has no SDES key (a=crypto)';
+  const unusable = typeof media === 'string' ? media : mm.takeAnswer(resp.body);
+  if (typeof media === 'string' || unusable) {
+    report.problem = unusable;
     await hangUp(client, dialog, final.at, report);
     return;
   }
-  rtp.setSrtpRemoteKey(media.keyB64);
-  rtp.setRemote(media.ip, media.port);
-  rtp.startTone(o.toneHz);
-  report.media = { profile: media.profile, srtpSuite: media.suite, opusPt: media.opusPt, dtmfPt: media.dtmfPt, packetsSent: 0, packetsReceived: 0, srtpAuthFailures: 0, firstPacketMs: null };
+  rtp.startTone(o.toneHz); // DTLS: queued until the handshake is done
+  report.media = { profile: media.profile, srtpSuite: media.suite, keyExchange: mm.summary(final.at), opusPt: media.opusPt, dtmfPt: media.dtmfPt, packetsSent: 0, packetsReceived: 0, srtpAuthFailures: 0, firstPacketMs: null };
+  const notKeyed = await mm.keyed(DTLS_TIMEOUT_MS);
+  if (notKeyed) {
+    report.media.keyExchange = mm.summary(final.at);
+    report.problem = `no SRTP keys: ${notKeyed}`;
+    await hangUp(client, dialog, final.at, report);
+    return;
+  }
 
   const bye = client.next((m) => m.method === 'BYE' && header(m, 'Call-ID') === dialog.callId, o.seconds * 1000);
   let ended = false;
   const digits = (async () => {
     await delay(DTMF_AFTER_MS);
-    for (const d of o.dtmf) if (!ended) await rtp.sendDtmf(d, 120);
+    for (const d of o.dtmf) if (!ended) await rtp.sendDtmf(d, 120).then(() => delay(INTER_DIGIT_MS));
   })().catch(() => undefined); // the call ended while a digit was queued
   const byeFromGateway = await bye;
   ended = true;
@@ -146,6 +157,8 @@ async function call(o: TestCallOptions, client: MetaClient, rtp: RtpPeer, key: s
   if (byeFromGateway) report.hangup = { by: 'gateway', afterMs: byeFromGateway.at - final.at, byeStatus: null };
   else await hangUp(client, dialog, final.at, report);
 
+  report.media.keyExchange = mm.summary(final.at);
+  if (mm.keyExchange === 'dtls') report.media.srtpSuite = report.media.keyExchange.suite;
   report.media.packetsSent = rtp.packetsSent;
   report.media.packetsReceived = rtp.packetsReceived;
   report.media.srtpAuthFailures = rtp.authFailures;

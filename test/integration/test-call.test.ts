@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { reportText, type TestCallReport } from '../../src/testcall/report';
+import { reportText } from '../../src/testcall/report';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { mediaTarget, pbxSdp } from '../support/sdp';
 import { header, randomToken } from '../support/sip/message';
 import { SipPeer } from '../support/sip/peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
-import { ROOT, TEST_BED } from '../support/servers';
-import { BUSINESS, BUSINESS_PASSWORD, expectClean, startGateway, startPbx, testBed, type Gateway } from './harness';
+import { TEST_BED } from '../support/servers';
+import { BUSINESS, expectClean, startGateway, startPbx, testBed, type Gateway } from './harness';
+import { runCommand, testCall } from './test-call-run';
 
 /**
  * Issue 14, acceptance 1: `wa-sip-gateway test-call` (the real entry, as its own process)
@@ -18,39 +18,6 @@ import { BUSINESS, BUSINESS_PASSWORD, expectClean, startGateway, startPbx, testB
  * 403 and exit 1, an unknown number 404 and exit 1; a far end that only plays a tone cannot
  * show that it heard us, and the command says so and exits 1.
  */
-
-interface Run { code: number | null; report: TestCallReport; stderr: string }
-
-function testCall(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const tb = testBed!;
-  return runCommand([
-    '--gateway', `${TEST_BED.drachtio.sipHost}:${TEST_BED.drachtio.tlsPort}`, '--servername', TEST_BED.gatewayHostname,
-    '--ca', join(tb.certs.dir, 'ca.crt'), '--local-address', TEST_BED.meta.host, ...args,
-  ], env);
-}
-
-/** test-call as its own process with --json; `onStderr` sees its progress lines */
-function runCommand(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): Promise<Run> {
-  const argv = ['--require', 'tsx/cjs', join(ROOT, 'src/cli.ts'), 'test-call', '--password-env', 'WA_TEST_PASSWORD', '--json', ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', WA_TEST_PASSWORD: BUSINESS_PASSWORD, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => void (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      onStderr?.(stderr);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      try {
-        resolve({ code, report: JSON.parse(stdout) as TestCallReport, stderr });
-      } catch {
-        reject(new Error(`test-call printed no JSON report (exit ${code}):\n${stdout}\n${stderr}`));
-      }
-    });
-  });
-}
 
 describe.skipIf(!testBed)('test-call: a synthetic WhatsApp call into the gateway', () => {
   let gw: Gateway;

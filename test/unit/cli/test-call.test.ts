@@ -16,6 +16,12 @@ describe('test-call options', () => {
     expect(testCallOptions([...BASE, '--password-env', 'OTHER'], { OTHER: 'x' }).password).toBe('x');
   });
 
+  it('offers SDES unless --srtp dtls says the number is in DTLS mode at Meta', () => {
+    expect(testCallOptions(BASE, ENV).srtp).toBe('sdes');
+    expect(testCallOptions([...BASE, '--srtp', 'dtls'], ENV).srtp).toBe('dtls');
+    expect(testCallOptions([...BASE, '--srtp', 'DTLS'], ENV).srtp).toBe('dtls');
+  });
+
   it('parses IPv6 gateways and needs --servername for an address (the certificate carries the name)', () => {
     expect(hostPort('[::1]:5061')).toEqual({ host: '::1', port: 5061 });
     expect(() => hostPort('::1:5061')).toThrow(UsageError);
@@ -32,6 +38,7 @@ describe('test-call options', () => {
     [[...BASE, '--local-address', 'meta-host'], '--local-address must be an IP address'],
     [[...BASE, '--ca', '/nonexistent/ca.pem'], 'cannot read --ca'],
     [[...BASE, '--outbound'], '--outbound takes --listen IP:PORT'],
+    [[...BASE, '--srtp', 'zrtp'], '--srtp must be sdes or dtls'],
   ])('refuses %j', (args, message) => {
     expect(() => testCallOptions(args, ENV)).toThrow(message);
   });
@@ -59,7 +66,7 @@ describe('the report', () => {
   const base: TestCallReport = {
     gateway: 'gw:5061', number: '+12145551869', from: '+15555550100', callId: 'c1', tls: { ok: true, protocol: 'TLSv1.3' }, challenge: { status: 407, ms: 12 },
     final: { status: 200, reason: 'OK', warning: null }, to180Ms: 80, to183Ms: null, to200Ms: 400, recordRouteKept: true,
-    media: { profile: 'RTP/SAVP', srtpSuite: 'AES_CM_128_HMAC_SHA1_80', opusPt: 111, dtmfPt: 126, packetsSent: 300, packetsReceived: 310, srtpAuthFailures: 0, firstPacketMs: -20 },
+    media: { profile: 'RTP/SAVP', srtpSuite: 'AES_CM_128_HMAC_SHA1_80', keyExchange: { method: 'sdes', suite: 'AES_CM_128_HMAC_SHA1_80' }, opusPt: 111, dtmfPt: 126, packetsSent: 300, packetsReceived: 310, srtpAuthFailures: 0, firstPacketMs: -20 },
     toneHz: 600, heard: { levelDbfs: -15, otherTone: { hz: 1000, dbfs: -19 }, ownTone: { hz: 600, dbfs: -13 }, seconds: 5 },
     dtmf: { sent: '1234', cameBack: '1234' }, hangup: { by: 'test-call', afterMs: 6000, byeStatus: 200 }, route: { pbx: 'main', destination: '1001' },
     cdr: null, cdrNote: null, bothWays: true, problem: null,
@@ -73,7 +80,17 @@ describe('the report', () => {
     expect(t).toContain('PBX -> WhatsApp:      yes: a 1000 Hz tone at -19 dBFS');
     expect(t).toContain('WhatsApp -> PBX:      yes: our 600 Hz tone came back at -13 dBFS');
     expect(t).toContain('DTMF:                 sent 1234; came back 1234');
+    expect(t).toContain('key exchange:         SDES (a=crypto AES_CM_128_HMAC_SHA1_80)');
     expect(t.trimEnd().endsWith('result: PASS: audio flowed both ways')).toBe(true);
+  });
+
+  it('says which key exchange was used, and when DTLS completed or why not', () => {
+    const dtls = { setup: 'active', completedMs: 18, failure: null, iceChecks: 4, iceControlling: true, useCandidate: true };
+    const media = { ...base.media!, profile: 'UDP/TLS/RTP/SAVPF', srtpSuite: 'SRTP_AES128_CM_HMAC_SHA1_80' };
+    const ok = reportText({ ...base, media: { ...media, keyExchange: { method: 'dtls', suite: 'SRTP_AES128_CM_HMAC_SHA1_80', dtls } } });
+    expect(ok).toContain('key exchange:         DTLS-SRTP, the gateway a=setup:active; completed 18 ms after the 200 OK, SRTP_AES128_CM_HMAC_SHA1_80; 4 ICE checks from the gateway, controlling, nominated (USE-CANDIDATE)');
+    const failed = reportText({ ...base, media: { ...media, keyExchange: { method: 'dtls', suite: null, dtls: { ...dtls, completedMs: null, failure: 'fingerprint mismatch', iceChecks: 0, iceControlling: false, useCandidate: false } } }, bothWays: false });
+    expect(failed).toContain('key exchange:         DTLS-SRTP, the gateway a=setup:active; not completed: fingerprint mismatch; no ICE checks from the gateway');
   });
 
   it('says what failed, with a hint for the status', () => {
@@ -98,6 +115,12 @@ describe('test-call --outbound options', () => {
     expect(o.passwordFor('+12145551869')).toBe('pw-from-env');
     expect(o.passwordFor('+12145550000')).toBeUndefined();
     expect(outboundOptions([...OUT, '--password-env', 'ONE'], { ONE: 'x' }).passwordFor('+12145550000')).toBe('x');
+  });
+
+  it('answers whichever key exchange the gateway offers, unless --srtp names one', () => {
+    expect(outboundOptions(OUT, ENV).srtp).toBeUndefined();
+    expect(outboundOptions([...OUT, '--srtp', 'dtls'], ENV).srtp).toBe('dtls');
+    expect(() => outboundOptions([...OUT, '--srtp', 'dtls-srtp'], ENV)).toThrow('--srtp must be sdes or dtls');
   });
 
   it.each([
