@@ -34,6 +34,17 @@ const TONE_LEVEL = 1500;
 /** silent blocks after the tone that mark it as over */
 const TAIL_BLOCKS = 30;
 const HTTP_PORT = 18097;
+/**
+ * The PBX emulator's packet clock runs in this test process, on a machine that may be busy.
+ * FreeSWITCH's PBX leg has no jitter buffer: a frame that comes ~10 ms late or more costs up to
+ * 20 ms of the tone (seen with the sender's frames 31-41 ms apart under two CPU burners, with and
+ * without rtp-autoflush-during-bridge). That is jitter from the test bed, not loss at answer,
+ * which is what this test measures: such a call is shown and not counted, and at most
+ * EXTRA_CALLS of them are replaced (more means the machine is too busy to measure, a failure).
+ * On a quiet machine the sender's longest gap was 23-27 ms in each call.
+ */
+const MAX_FRAME_GAP_MS = 30;
+const EXTRA_CALLS = 5;
 
 /** 1000 ms of the tone, then silence (RtpPeer plays it from its start, in a loop) */
 function toneThenSilence(rate = 8000): Int16Array {
@@ -91,7 +102,7 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
   const clean = () => until(async () => (await gw.metricSum('wagw_active_calls')) === 0 && (await fsChannels()) === 0, 8000, 'zero calls and zero FreeSWITCH channels');
 
   /** one call: the PBX answers with the tone; how many ms of it Meta decoded, and whether Meta heard us before its 200 OK */
-  async function oneCall(tone: Int16Array): Promise<{ ms: number; gaps: number[]; heardBeforeOk: boolean }> {
+  async function oneCall(tone: Int16Array): Promise<{ ms: number; gaps: number[]; heardBeforeOk: boolean; senderGapMs: number; senderSkipped: number }> {
     const c = await establishInbound(bed.meta, bed.pbx, bed.rtp, { pbxPcmAtAnswer: tone, pbxRingMs: RING_MS });
     c.metaRtp.startSilence();
     await c.metaRtp.waitFor((p) => toneOver(toneBlocks(p)), 5000, 'the tone at Meta, and its end');
@@ -99,12 +110,14 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
     const ms = blocks.filter(Boolean).length * BLOCK_MS;
     const gaps = gapsInTone(blocks);
     const heardBeforeOk = c.metaRtp.firstPacketAt !== null && c.metaRtp.firstPacketAt <= c.okAt;
+    const senderGapMs = Math.round(c.pbxRtp.longestFrameGapMs);
+    const senderSkipped = c.pbxRtp.skippedFrames;
     expect(c.metaRtp.authFailures).toBe(0);
     expect(await bed.meta.request(bed.meta.inDialog(c.metaDialog, 'BYE'))).toMatchObject({ status: 200 });
     await bed.pbx.waitRequest('BYE', header(c.inv.msg, 'Call-ID')!);
     for (const r of bed.rtp.splice(0)) await r.close();
     await clean();
-    return { ms, gaps, heardBeforeOk };
+    return { ms, gaps, heardBeforeOk, senderGapMs, senderSkipped };
   }
 
   it(`reaches Meta whole (at least 990 of 1000 ms) in each of ${RUNS} calls, with Meta hearing our side before the answer`, async () => {
@@ -113,17 +126,27 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
     // side's answer can reach FreeSWITCH after the first packets; it is shown, not counted
     const warmUp = await oneCall(tone);
     process.stdout.write(`MEASURED: warm-up call (not counted): ${warmUp.ms} ms of 1000, blocks without the tone at ${warmUp.gaps.join(',') || 'none'}\n`);
-    const results: { ms: number; gaps: number[]; heardBeforeOk: boolean }[] = [];
-    for (let i = 0; i < RUNS; i++) results.push(await oneCall(tone));
+    const results: Awaited<ReturnType<typeof oneCall>>[] = [];
+    let stalled = 0;
+    while (results.length < RUNS) {
+      const r = await oneCall(tone);
+      if (r.senderGapMs <= MAX_FRAME_GAP_MS && r.senderSkipped === 0) {
+        results.push(r);
+        continue;
+      }
+      process.stdout.write(`MEASURED: not counted, the PBX emulator's clock stalled (frames ${r.senderGapMs} ms apart, ${r.senderSkipped} dropped): ${r.ms} ms of 1000, gaps at ${r.gaps.join(',') || 'none'}\n`);
+      expect(++stalled, 'the test machine is too busy to measure: the PBX emulator stalled in too many calls').toBeLessThanOrEqual(EXTRA_CALLS);
+    }
     const numbers = results.map((r) => r.ms);
     process.stdout.write(`MEASURED: tone started by the PBX with its 200 OK, ms of 1000 that reached Meta in ${RUNS} calls: ${numbers.join(' ')}\n`);
     // a loss at answer shows at the start of the tone; a gap later in it is the test bed's packet timing
     const gapped = results.map((r, i) => (r.gaps.length ? `call ${i + 1}: ${r.gaps.join(',')}` : '')).filter(Boolean);
     process.stdout.write(`MEASURED: blocks without the tone inside it, ms from its start: ${gapped.join('; ') || 'none'}\n`);
+    process.stdout.write(`MEASURED: the PBX emulator's longest gap between frames, per call: ${results.map((r) => r.senderGapMs).join(' ')} ms\n`);
     expect(Math.min(...numbers)).toBeGreaterThanOrEqual(990);
     // a tone longer than sent would mean the count is wrong, not that the call is better
     expect(Math.max(...numbers)).toBeLessThanOrEqual(1020);
     // SPEC M11: our side sends first; FreeSWITCH's comfort noise reaches Meta from the bridge on
     expect(results.every((r) => r.heardBeforeOk)).toBe(true);
-  }, 90_000);
+  }, 150_000);
 });

@@ -75,6 +75,14 @@ export class RtpPeer extends RtpReceiver {
   readonly sampleRate: number;
   readonly samplesPerFrame: number;
   packetsSent = 0;
+  /**
+   * The packet clock's own health, for measurements that must not blame the far side for the
+   * sender's stalls: the longest time between two frames of one run of the clock (a normal
+   * clock keeps it near 20 ms), and the frames dropped after a stall of more than 5 frames.
+   */
+  longestFrameGapMs = 0;
+  skippedFrames = 0;
+  private lastFrameAt: number | null = null;
   /** sees every datagram before RTP/RTCP handling; returns true when it consumed it */
   interceptor: ((msg: Buffer, from: dgram.RemoteInfo) => boolean) | null = null;
   /** replaces the socket for outgoing RTP (e.g. to pick the socket of the nominated candidate) */
@@ -104,7 +112,7 @@ export class RtpPeer extends RtpReceiver {
     super(codec, { ...opts, srtp: !!opts.srtp, remoteKeyB64: sdes?.remoteKeyB64 });
     this.sampleRate = codec.sampleRate;
     this.samplesPerFrame = (this.sampleRate * FRAME_MS) / 1000;
-    this.clock = new FrameClock(FRAME_MS, () => this.frame(), (n) => this.advance(n * this.samplesPerFrame));
+    this.clock = new FrameClock(FRAME_MS, () => this.frame(), (n) => { this.skippedFrames += n; this.advance(n * this.samplesPerFrame); });
     socket.on('message', (msg, rinfo) => this.injectDatagram(msg, rinfo));
     socket.on('error', () => undefined); // e.g. ICMP port unreachable: tests look at what arrives
   }
@@ -231,6 +239,9 @@ export class RtpPeer extends RtpReceiver {
 
   /** One 20 ms slot: a DTMF packet if an event is pending, else audio; false when idle. */
   private frame(): boolean {
+    const now = performance.now();
+    if (this.lastFrameAt !== null) this.longestFrameGapMs = Math.max(this.longestFrameGapMs, now - this.lastFrameAt);
+    this.lastFrameAt = now;
     const job = this.dtmfQueue[0];
     if (job) {
       job.timestamp ??= this.ts;
@@ -249,6 +260,7 @@ export class RtpPeer extends RtpReceiver {
       this.marker = false;
     } else {
       this.stoppedAt = performance.now();
+      this.lastFrameAt = null; // the next run of the clock starts afresh
       return false;
     }
     this.advance(this.samplesPerFrame);
