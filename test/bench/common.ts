@@ -70,7 +70,7 @@ export function cpuTimes(pid: number): { user: number; system: number } {
   return { user: Number(f[11]) / CLK_TCK, system: Number(f[12]) / CLK_TCK };
 }
 
-export function gatewayConfig(dir: string, ca: string, pbxCodecs: string[] = ['PCMU']): string {
+export function gatewayConfig(dir: string, ca: string, pbxCodecs: string[] = ['PCMU'], rtpengine?: string): string {
   const t = TEST_BED;
   const file = join(dir, 'bench.yaml');
   writeFileSync(file, `log: { level: ${process.env.BENCH_LOG_LEVEL ?? 'warn'} }
@@ -82,6 +82,6 @@ numbers: [{ number: "${BUSINESS}", sip_password_env: BENCH_META_PASSWORD, pbx: m
 pbxs: [{ name: main, host: ${t.pbx.host}, port: ${t.pbx.port}, codecs: [${pbxCodecs.join(', ')}] }]
 cdr: { file: ${join(dir, 'bench.cdr.jsonl')} }
 media: { meta_rtp_timeout_seconds: 0 }
-`);
+${rtpengine ? `rtpengine: { address: ${rtpengine} }\n` : ''}`);
   return file;
 }

@@ -17,6 +17,7 @@ import { GatewayProcess } from '../support/gateway-process';
 import { pbxSdp } from '../support/sdp';
 import { MetaPeer } from '../support/sip/meta-peer';
 import { PbxPeer } from '../support/sip/pbx-peer';
+import { findRtpengine, RtpengineServer } from '../support/rtpengine';
 import { findServers, ROOT, RUN_DIR, SPARE_BED, startDrachtio, startFreeswitch, TEST_BED, type Running } from '../support/servers';
 import { callsPerSecond } from './cps';
 import { autoAnswer, CLK_TCK, gatewayConfig, HTTP_PORT, out, PASSWORD } from './common';
@@ -67,11 +68,13 @@ async function main(): Promise<void> {
   const servers: Running[] = [];
   let gw: GatewayProcess | null = null;
   let bare: ChildProcess | null = null;
+  let rtpe: RtpengineServer | null = null;
   // a bench stopped half-way (Ctrl-C, timeout) must not leave its processes behind
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       gw?.proc.kill('SIGKILL');
       bare?.kill('SIGKILL');
+      void rtpe?.stop();
       void Promise.allSettled(servers.map((s) => s.stop())).then(() => process.exit(130));
     });
   }
@@ -85,8 +88,11 @@ async function main(): Promise<void> {
     const pbx = await PbxPeer.start(t.pbx.host, t.pbx.port, { host: t.drachtio.sipHost, port: t.drachtio.udpPort });
     peers.push(pbx);
     autoAnswer(pbx, () => pbxSdp({ ip: t.pbx.host, port: 41000 }));
+    // T1's DTLS series (issue 11): the gateway's Meta leg through rtpengine, when it is installed
+    const rtpeBin = ONLY.includes('T1') ? findRtpengine() : null;
+    rtpe = rtpeBin ? await RtpengineServer.start(rtpeBin) : null;
     out(`wa-sip-gateway bench, ${new Date().toISOString()}, CPU clock tick ${CLK_TCK} Hz (getconf CLK_TCK), FS_VARS=${process.env.FS_VARS ?? ''}`);
-    gw = GatewayProcess.start(gatewayConfig(dir, join(certs.dir, 'ca.crt'), [PBX_CODEC]), {
+    gw = GatewayProcess.start(gatewayConfig(dir, join(certs.dir, 'ca.crt'), [PBX_CODEC], rtpe?.address), {
       BENCH_DRACHTIO_SECRET: t.drachtio.secret, BENCH_FS_SECRET: t.freeswitch.password, BENCH_META_PASSWORD: PASSWORD,
     }, HTTP_PORT, 'gateway-bench', ['--expose-gc', '--require', join(__dirname, 'gc-on-signal.cjs')]);
     await gw.readyz(200, 20_000);
@@ -95,7 +101,7 @@ async function main(): Promise<void> {
       bare = await startBare();
       const bareMeta = await metaPeer(BARE_META_PORT, SPARE_BED.drachtio.tlsPort, certs);
       peers.push(bareMeta);
-      await interleavedLatency(meta, bareMeta);
+      await interleavedLatency(meta, bareMeta, rtpe !== null);
       bare.kill('SIGTERM');
     }
     if (ONLY.includes('T4')) await heapPerCall(gw, meta);
@@ -105,6 +111,7 @@ async function main(): Promise<void> {
     await gw?.kill();
     bare?.kill('SIGKILL');
     for (const p of peers) await p.close();
+    await rtpe?.stop();
     for (const s of servers.reverse()) await s.stop();
   }
 }
