@@ -18,7 +18,12 @@ const PBX_ANSWER = 'v=0\r\no=pbx 4242 4242 IN IP4 127.0.0.20\r\ns=pbx\r\nc=IN IP
 type Step = { api: string } | { send: number; body?: string } | { createUAS: string };
 
 function fakeServer(steps: Step[], answer: (cmd: string) => string = () => '+OK') {
-  return { api: async (cmd: string) => { steps.push({ api: cmd }); return answer(cmd); } } as unknown as FsMediaServer;
+  // api commands and background jobs (uuid_bridge) recorded alike, in the order they are sent
+  const run = (cmd: string) => { steps.push({ api: cmd }); return answer(cmd); };
+  return {
+    api: async (cmd: string) => run(cmd),
+    conn: { bgapi: (cmd: string, cb: (evt: { getBody(): string }) => void) => { const body = run(cmd); setImmediate(() => cb({ getBody: () => body })); } },
+  } as unknown as FsMediaServer;
 }
 
 function fakeSip(steps: Step[], body: string) {
