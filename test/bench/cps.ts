@@ -56,6 +56,25 @@ async function drained(gw: GatewayProcess): Promise<void> {
   }
 }
 
+/**
+ * Waits until the previous step's calls are all gone (0 FreeSWITCH channels, 0 gateway calls):
+ * a hold started on a server still working off an overloaded step measures that step, not itself.
+ */
+async function quiet(gw: GatewayProcess, timeoutMs: number): Promise<void> {
+  const t = TEST_BED.freeswitch;
+  const t0 = Date.now();
+  for (;;) {
+    const channels = await channelCount(t.host, t.eslPort, t.password);
+    const calls = await gw.metricSum('wagw_active_calls');
+    if (channels === 0 && calls === 0) return;
+    if (Date.now() - t0 > timeoutMs) {
+      out(`  still ${channels} FreeSWITCH channels and ${calls} gateway calls ${timeoutMs / 1000} s after the last step: the hold starts anyway`);
+      return;
+    }
+    await sleep(1000);
+  }
+}
+
 export async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer): Promise<void> {
   out(`T2 calls per second, each held 2 s (media anchored; the peers send no RTP): steps of ${CPS_SECONDS} s, then the best held ${HOLD_SECONDS} s`);
   let best = 0;
@@ -64,14 +83,16 @@ export async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer): Promis
     report(rate, CPS_SECONDS, r);
     if (r.failed > 0) break;
     best = rate;
-    await sleep(3000);
+    await quiet(gw, 60_000);
   }
   if (best === 0) {
     out(`  no step without failures: T2 NOT met`);
     await drained(gw);
     return;
   }
-  await sleep(5000);
+  const t0 = Date.now();
+  await quiet(gw, 120_000);
+  out(`  quiet (0 channels, 0 calls) ${((Date.now() - t0) / 1000).toFixed(0)} s after the last step; holding ${best} cps`);
   const hold = await cpsStep(meta, best, HOLD_SECONDS);
   report(best, HOLD_SECONDS, hold);
   out(`  held: ${best} cps for ${HOLD_SECONDS} s with ${hold.failed} failed → ` +
