@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { reportText, type TestCallReport } from '../../src/testcall/report';
+import { reportText } from '../../src/testcall/report';
 import { channelCount } from '../support/esl';
 import { baresipCommand, findBaresip, PBX_BED, startBaresip, startFreeswitchPbx, type Process } from '../support/pbx-servers';
-import { findServers, ROOT, TEST_BED } from '../support/servers';
-import { BUSINESS, BUSINESS_PASSWORD, expectClean, startGateway, testBed, until, type Gateway } from './harness';
+import { findServers, TEST_BED } from '../support/servers';
+import { BUSINESS, expectClean, startGateway, testBed, until, type Gateway } from './harness';
+import { outboundCommand, testCall } from './test-call-run';
 
 /**
  * Issue 14, acceptance 1 and 3 (and the signalling of 2) on the FreeSWITCH recipe: a FreeSWITCH acting as the PBX with
@@ -54,35 +54,8 @@ pbxs:
 `;
 }
 
-interface Run { code: number | null; report: TestCallReport }
-
-function testCall(number: string): Promise<Run> {
-  return command(['--gateway', `${TEST_BED.drachtio.sipHost}:${TEST_BED.drachtio.tlsPort}`, '--servername', TEST_BED.gatewayHostname,
-    '--ca', join(testBed!.certs.dir, 'ca.crt'), '--local-address', TEST_BED.meta.host, '--number', number, '--seconds', '6']);
-}
-
-/** the real entry, `test-call ... --json`; `onStderr` sees its progress */
-function command(args: string[], onStderr?: (text: string) => void): Promise<Run> {
-  const argv = ['--require', 'tsx/cjs', join(ROOT, 'src/cli.ts'), 'test-call', '--password-env', 'WA_TEST_PASSWORD', '--json', ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', WA_TEST_PASSWORD: BUSINESS_PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => void (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      onStderr?.(err);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      try {
-        resolve({ code, report: JSON.parse(out) as TestCallReport });
-      } catch {
-        reject(new Error(`no JSON report (exit ${code}):\n${out}\n${err}`));
-      }
-    });
-  });
-}
+/** test-call into the gateway, for one number, 6 s */
+const callNumber = (number: string) => testCall(['--number', number, '--seconds', '6']);
 
 const pbxChannels = () => channelCount('127.0.0.1', PBX_BED.eslPort, PBX_BED.eslPassword);
 
@@ -107,7 +80,7 @@ describe.skipIf(!testBed || !baresip || !fsBin)('the FreeSWITCH recipe as the PB
   });
 
   it('a WhatsApp call to the DID rings the softphone, which answers: tone both ways, exit 0', async () => {
-    const run = await testCall(BUSINESS);
+    const run = await callNumber(BUSINESS);
     console.log(reportText(run.report));
     const r = run.report;
     expect(r.final?.status).toBe(200);
@@ -127,12 +100,7 @@ describe.skipIf(!testBed || !baresip || !fsBin)('the FreeSWITCH recipe as the PB
   // ringback_disabled the phone sent silence: -72 dBFS at test-call, see startBaresip.) The echo
   // module relays digits only on calls it answered, so no DTMF comes back on this one.
   it('the softphone dials 9 + a national number: the recipe\'s outbound route reaches test-call --outbound as Meta, challenged and answered, tone both ways, exit 0', async () => {
-    const tb = testBed!;
-    let listening: () => void = () => undefined;
-    const ready = new Promise<void>((r) => { listening = r; });
-    const done = command(['--outbound', '--listen', `${TEST_BED.meta.host}:${TEST_BED.meta.listenPort}`, '--cert', join(tb.certs.dir, 'meta.crt'),
-      '--key', join(tb.certs.dir, 'meta.key'), '--seconds', '4', '--wait', '20', '--cdr', gw.cdrFile], (err) => { if (err.includes('listening on')) listening(); });
-    await ready;
+    const { done } = await outboundCommand(['--seconds', '4', '--wait', '20', '--cdr', gw.cdrFile]);
     expect(await baresipCommand('dial', `sip:907700900123@${PBX_BED.domain}`)).toMatchObject({ ok: true });
     const run = await done;
     const r = run.report;
@@ -149,7 +117,7 @@ describe.skipIf(!testBed || !baresip || !fsBin)('the FreeSWITCH recipe as the PB
   });
 
   it("the recipe's echo test (9196) answers in the PBX itself: tone both ways, exit 0", async () => {
-    const run = await testCall(ECHO_NUMBER);
+    const run = await callNumber(ECHO_NUMBER);
     console.log(reportText(run.report));
     expect(run.report.final?.status).toBe(200);
     expect(run.report.heard?.ownTone).not.toBeNull();

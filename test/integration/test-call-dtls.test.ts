@@ -4,11 +4,10 @@ import { RtpPeer } from '../support/media/rtp-peer';
 import { findRtpengine, RtpengineServer } from '../support/rtpengine';
 import { mediaTarget, pbxSdp } from '../support/sdp';
 import { header, randomToken } from '../support/sip/message';
-import { SipPeer } from '../support/sip/peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
 import { TEST_BED } from '../support/servers';
 import { BUSINESS, expectClean, gatewayYaml, startGateway, startPbx, testBed, until, type Gateway } from './harness';
-import { outboundCommand, testCall } from './test-call-run';
+import { agentDialsAndEchoes, outboundCommand, testCall } from './test-call-run';
 
 /**
  * Issue 14 with issue 11: `wa-sip-gateway test-call --srtp dtls` (its own process) proves a
@@ -94,16 +93,7 @@ describe.skipIf(!testBed || !rtpengineBin)('test-call --srtp dtls: a synthetic W
 
   it("--outbound answers the gateway's DTLS offer passive, as Meta does: tone both ways, DTMF, exit 0", async () => {
     const { done } = await outboundCommand(['--srtp', 'dtls', '--seconds', '5', '--cdr', gw.cdrFile]);
-    const peer = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
-    rtp.push(peer);
-    const invite = pbx.buildInvite('907700900123', pbxSdp({ ip: TEST_BED.pbx.host, port: peer.port }));
-    pbx.send(invite);
-    const ok = await pbx.waitResponse(header(invite, 'Call-ID')!, 101, (st) => st >= 200, 20_000);
-    expect(ok.msg.status).toBe(200);
-    pbx.ack2xx(SipPeer.uacDialog(invite, ok.msg), 101);
-    const fs = mediaTarget(ok.msg.body);
-    peer.setRemote(fs.ip, fs.port);
-    peer.startEcho(1000);
+    const peer = await agentDialsAndEchoes(pbx, rtp);
     const run = await done;
     const r = run.report;
     console.log(reportText(r));

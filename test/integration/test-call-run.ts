@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { TestCallReport } from '../../src/testcall/report';
+import { RtpPeer } from '../support/media/rtp-peer';
+import { mediaTarget, pbxSdp } from '../support/sdp';
+import { header } from '../support/sip/message';
+import { SipPeer } from '../support/sip/peer';
+import type { PbxPeer } from '../support/sip/pbx-peer';
 import { ROOT, TEST_BED } from '../support/servers';
 import { BUSINESS_PASSWORD, testBed } from './harness';
 
@@ -49,4 +55,23 @@ export async function outboundCommand(args: string[], env: Record<string, string
     '--key', join(tb.certs.dir, 'meta.key'), ...args], env, (err) => { if (err.includes('listening on')) listening(); });
   await Promise.race([ready, done]);
   return { done };
+}
+
+/**
+ * An agent on the PBX emulator dials 9 + a national number (the PBX's dialing rules: strip 9,
+ * country 44) toward `test-call --outbound`; once answered, its phone echoes what it hears
+ * over a 1000 Hz tone. The phone's RTP peer goes into `rtp` for the test to close.
+ */
+export async function agentDialsAndEchoes(pbx: PbxPeer, rtp: RtpPeer[]): Promise<RtpPeer> {
+  const peer = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
+  rtp.push(peer);
+  const invite = pbx.buildInvite('907700900123', pbxSdp({ ip: TEST_BED.pbx.host, port: peer.port }));
+  pbx.send(invite);
+  const ok = await pbx.waitResponse(header(invite, 'Call-ID')!, 101, (st) => st >= 200, 20_000);
+  expect(ok.msg.status).toBe(200);
+  pbx.ack2xx(SipPeer.uacDialog(invite, ok.msg), 101);
+  const fs = mediaTarget(ok.msg.body);
+  peer.setRemote(fs.ip, fs.port);
+  peer.startEcho(1000);
+  return peer;
 }

@@ -1,14 +1,12 @@
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportText } from '../../src/testcall/report';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { mediaTarget, pbxSdp } from '../support/sdp';
 import { header, randomToken } from '../support/sip/message';
-import { SipPeer } from '../support/sip/peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
 import { TEST_BED } from '../support/servers';
 import { BUSINESS, expectClean, startGateway, startPbx, testBed, type Gateway } from './harness';
-import { runCommand, testCall } from './test-call-run';
+import { agentDialsAndEchoes, outboundCommand, testCall } from './test-call-run';
 
 /**
  * Issue 14, acceptance 1: `wa-sip-gateway test-call` (the real entry, as its own process)
@@ -104,23 +102,8 @@ describe.skipIf(!testBed)('test-call: a synthetic WhatsApp call into the gateway
   });
 
   it('--outbound stands in for wa.meta.vc: an agent\'s call is challenged, verified, answered and reported with tone both ways', async () => {
-    const tb = testBed!;
-    let listening: () => void = () => undefined;
-    const ready = new Promise<void>((r) => { listening = r; });
-    const done = runCommand(['--outbound', '--listen', `${TEST_BED.meta.host}:${TEST_BED.meta.listenPort}`, '--cert', join(tb.certs.dir, 'meta.crt'),
-      '--key', join(tb.certs.dir, 'meta.key'), '--seconds', '5', '--cdr', gw.cdrFile], {}, (err) => { if (err.includes('listening on')) listening(); });
-    await ready;
-    // the agent dials 9 + a national number (the PBX's dialing rules: strip 9, country 44)
-    const peer = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
-    rtp.push(peer);
-    const invite = pbx.buildInvite('907700900123', pbxSdp({ ip: TEST_BED.pbx.host, port: peer.port }));
-    pbx.send(invite);
-    const ok = await pbx.waitResponse(header(invite, 'Call-ID')!, 101, (st) => st >= 200, 20_000);
-    expect(ok.msg.status).toBe(200);
-    pbx.ack2xx(SipPeer.uacDialog(invite, ok.msg), 101);
-    const fs = mediaTarget(ok.msg.body);
-    peer.setRemote(fs.ip, fs.port);
-    peer.startEcho(1000);
+    const { done } = await outboundCommand(['--seconds', '5', '--cdr', gw.cdrFile]);
+    const peer = await agentDialsAndEchoes(pbx, rtp);
     const run = await done;
     const r = run.report;
     console.log(reportText(r));
@@ -139,12 +122,7 @@ describe.skipIf(!testBed)('test-call: a synthetic WhatsApp call into the gateway
   });
 
   it('--outbound refuses the gateway\'s credentials with 403 when the password is not the number\'s', async () => {
-    const tb = testBed!;
-    let listening: () => void = () => undefined;
-    const ready = new Promise<void>((r) => { listening = r; });
-    const done = runCommand(['--outbound', '--listen', `${TEST_BED.meta.host}:${TEST_BED.meta.listenPort}`, '--cert', join(tb.certs.dir, 'meta.crt'),
-      '--key', join(tb.certs.dir, 'meta.key'), '--seconds', '3'], { WA_TEST_PASSWORD: 'not-the-password' }, (err) => { if (err.includes('listening on')) listening(); });
-    await ready;
+    const { done } = await outboundCommand(['--seconds', '3'], { WA_TEST_PASSWORD: 'not-the-password' });
     const invite = pbx.buildInvite('907700900123', pbxSdp({ ip: TEST_BED.pbx.host, port: 40000 }));
     pbx.send(invite);
     const final = await pbx.waitResponse(header(invite, 'Call-ID')!, 101, (st) => st >= 200, 20_000);
