@@ -1,16 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DtlsMediaPeer } from '../support/media/dtls-peer';
 import { parseDtlsSdp } from '../support/dtls-sdp';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { dominantTone } from '../support/media/tone';
-import { findRtpengine, RtpengineServer } from '../support/rtpengine';
+import { findRtpengine } from '../support/rtpengine';
 import { mediaTarget, pbxSdp } from '../support/sdp';
 import { header, randomToken } from '../support/sip/message';
 import { SipPeer } from '../support/sip/peer';
 import { TEST_BED } from '../support/servers';
-import { dtlsInbound as dtlsInboundCall } from './dtls-flows';
+import { dtlsInbound as dtlsInboundCall, useDtlsBed } from './dtls-flows';
 import { establishInbound, metaInviteWithAuth } from './flows';
-import { BUSINESS, cdrLines, gatewayYaml, testBed, until, useCallBed } from './harness';
+import { BUSINESS, cdrLines, gatewayYaml, testBed, until } from './harness';
 
 /**
  * Issue 11: DTLS-SRTP + ICE toward Meta through the real rtpengine, drachtio-server and
@@ -24,7 +24,6 @@ if (testBed && !rtpengineBin) process.stdout.write('SKIPPED: DTLS integration te
 const DTLS_NUMBER = '+12145551870';
 /** /readyz, which says whether rtpengine answers */
 const HTTP_PORT = 18311;
-let rtpe: RtpengineServer;
 
 function yaml(): string {
   const base = gatewayYaml(`rtpengine:\n  address: 127.0.0.1:22322\n  ping_interval_ms: 500\n`).replace('http:\n  port: 0\n', `http:\n  port: ${HTTP_PORT}\n`);
@@ -34,23 +33,8 @@ function yaml(): string {
 }
 
 describe.skipIf(!testBed || !rtpengineBin)('DTLS-SRTP calls with Meta through rtpengine (issue 11)', () => {
-  beforeAll(async () => {
-    rtpe = await RtpengineServer.start(rtpengineBin!);
-  });
-  const peers: DtlsMediaPeer[] = [];
-  // registered before useCallBed's: after hooks run last-registered first, so this runs once
-  // the call bed is clean (0 calls, 0 FreeSWITCH channels)
-  afterEach(async () => {
-    // a failed test's call (reported by useCallBed's check) must not be left to fail the next ones
-    await Promise.all(bed.gw.app.registry.all().map((c) => c.end('gateway', 'test-cleanup')));
-    for (const p of peers.splice(0)) await p.close();
-    // acceptance 4: no rtpengine session left either
-    await until(async () => (await rtpe.sessions()).length === 0, 5000, 'zero rtpengine sessions');
-  });
-  const bed = useCallBed('dtls-call', yaml());
-  afterAll(async () => {
-    await rtpe?.stop();
-  });
+  const dtlsBed = useDtlsBed('dtls-call', yaml(), rtpengineBin!);
+  const { bed, peers } = dtlsBed;
 
   async function readyz(): Promise<{ rtpengine?: string }> {
     const r = await fetch(`http://127.0.0.1:${bed.gw.app.httpPort()}/readyz`);
@@ -98,7 +82,7 @@ describe.skipIf(!testBed || !rtpengineBin)('DTLS-SRTP calls with Meta through rt
     expect(c.remote.candidates.some((x) => x.ip === '127.0.0.1')).toBe(true);
     // FreeSWITCH's side is plain RTP: the PBX leg is as it always was
     expect(c.inv.msg.body).toMatch(/^m=audio \d+ RTP\/AVP 0 /m);
-    expect((await rtpe.sessions()).length).toBe(1);
+    expect((await dtlsBed.rtpe().sessions()).length).toBe(1);
     await checkMedia(c.peer, c.pbxRtp, c.okAt, 126);
 
     expect((await bed.meta.request(bed.meta.inDialog(c.metaDialog, 'BYE'))).status).toBe(200);
@@ -155,7 +139,7 @@ describe.skipIf(!testBed || !rtpengineBin)('DTLS-SRTP calls with Meta through rt
       const pcm = pbxRtp.receivedPcm();
       expect(dominantTone(pcm.subarray(Math.floor(pcm.length / 3)), pbxRtp.sampleRate, [600, 1000])).toMatchObject({ freq: 600 });
     }
-    expect((await rtpe.sessions()).length).toBe(1); // the SDES call has none
+    expect((await dtlsBed.rtpe().sessions()).length).toBe(1); // the SDES call has none
     for (const d of [sdes.metaDialog, dtls.metaDialog]) expect((await bed.meta.request(bed.meta.inDialog(d, 'BYE'))).status).toBe(200);
   });
 
@@ -166,7 +150,7 @@ describe.skipIf(!testBed || !rtpengineBin)('DTLS-SRTP calls with Meta through rt
     expect((await readyz()).rtpengine).toBe('up');
 
     const stoppedAt = Date.now();
-    await rtpe.kill();
+    await dtlsBed.rtpe().kill();
     const pbxBye = bed.pbx.waitRequest('BYE', header(dtls.inv.msg, 'Call-ID')!, 5000);
     const metaBye = bed.meta.waitRequest('BYE', dtls.attempt.callId, 5000);
     await Promise.all([pbxBye, metaBye]);
@@ -194,7 +178,7 @@ describe.skipIf(!testBed || !rtpengineBin)('DTLS-SRTP calls with Meta through rt
     expect(bed.gw.app.registry.size).toBe(1);
 
     // rtpengine back: DTLS calls are taken again
-    await rtpe.restart();
+    await dtlsBed.rtpe().restart();
     await until(async () => (await readyz()).rtpengine === 'up', 5000, 'rtpengine up at /readyz');
     const again = await dtlsInbound();
     await again.peer.connected(5000);

@@ -1,12 +1,39 @@
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { DtlsMediaPeer } from '../support/media/dtls-peer';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { mediaTarget, pbxSdp } from '../support/sdp';
 import { randomToken } from '../support/sip/message';
 import { SipPeer } from '../support/sip/peer';
+import { RtpengineServer } from '../support/rtpengine';
 import { TEST_BED } from '../support/servers';
 import { metaInviteWithAuth } from './flows';
-import type { CallBed } from './harness';
+import { until, useCallBed, type CallBed } from './harness';
+
+/**
+ * The bed of a DTLS test file, inside its describe: rtpengine started for the file, the call
+ * bed (useCallBed), and after each test its calls ended, the Meta DTLS peers closed and 0
+ * rtpengine sessions left (issue 11, acceptance 4). That after-each hook is registered before
+ * useCallBed's: after hooks run last-registered first, so it runs once the call bed is clean
+ * (0 calls, 0 FreeSWITCH channels); ending the calls first keeps a failed test's call from
+ * failing the next ones.
+ */
+export function useDtlsBed(name: string, yaml: string, rtpengineBin: string): { bed: CallBed; peers: DtlsMediaPeer[]; rtpe: () => RtpengineServer } {
+  let rtpe: RtpengineServer | undefined;
+  beforeAll(async () => {
+    rtpe = await RtpengineServer.start(rtpengineBin);
+  });
+  const peers: DtlsMediaPeer[] = [];
+  afterEach(async () => {
+    await Promise.all(bed.gw.app.registry.all().map((c) => c.end('gateway', 'test-cleanup')));
+    for (const p of peers.splice(0)) await p.close();
+    await until(async () => (await rtpe!.sessions()).length === 0, 5000, 'zero rtpengine sessions');
+  });
+  const bed = useCallBed(name, yaml);
+  afterAll(async () => {
+    await rtpe?.stop();
+  });
+  return { bed, peers, rtpe: () => rtpe! };
+}
 
 /**
  * A WhatsApp user's call in Meta's DTLS mode (issue 11), up to Meta's ACK: the Meta DTLS

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DtlsMediaPeer } from '../support/media/dtls-peer';
-import { findRtpengine, RtpengineServer } from '../support/rtpengine';
+import { describe, expect, it } from 'vitest';
+import { findRtpengine } from '../support/rtpengine';
 import { header } from '../support/sip/message';
-import { dtlsInbound } from './dtls-flows';
-import { BUSINESS, cdrLines, gatewayYaml, testBed, until, useCallBed } from './harness';
+import { dtlsInbound, useDtlsBed } from './dtls-flows';
+import { BUSINESS, cdrLines, gatewayYaml, testBed, until } from './harness';
 
 /**
  * Issue 11: the no-media watchdog (SPEC M11) still ends a DTLS call whose Meta side goes
@@ -15,20 +14,7 @@ if (testBed && !rtpengineBin) process.stdout.write('SKIPPED: DTLS watchdog integ
 const TIMEOUT_S = 2;
 
 describe.skipIf(!testBed || !rtpengineBin)('the media watchdog on a DTLS call (issue 11)', () => {
-  let rtpe: RtpengineServer;
-  beforeAll(async () => {
-    rtpe = await RtpengineServer.start(rtpengineBin!);
-  });
-  const peers: DtlsMediaPeer[] = [];
-  afterEach(async () => {
-    await Promise.all(bed.gw.app.registry.all().map((c) => c.end('gateway', 'test-cleanup')));
-    for (const p of peers.splice(0)) await p.close();
-    await until(async () => (await rtpe.sessions()).length === 0, 5000, 'zero rtpengine sessions');
-  });
-  const bed = useCallBed('dtls-watchdog', gatewayYaml(`rtpengine:\n  address: 127.0.0.1:22322\nmedia:\n  meta_rtp_timeout_seconds: ${TIMEOUT_S}\n`));
-  afterAll(async () => {
-    await rtpe?.stop();
-  });
+  const { bed, peers } = useDtlsBed('dtls-watchdog', gatewayYaml(`rtpengine:\n  address: 127.0.0.1:22322\nmedia:\n  meta_rtp_timeout_seconds: ${TIMEOUT_S}\n`), rtpengineBin!);
 
   it('Meta stops sending: both legs end after meta_rtp_timeout_seconds with cause meta-media-timeout', async () => {
     const c = await dtlsInbound(bed, peers, BUSINESS);
