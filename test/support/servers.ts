@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -125,6 +125,12 @@ export async function startDrachtio(bin: string, tls: TlsFiles, d: DrachtioBed =
   return r;
 }
 
+/** the `opus_*` and `media_*` variables docker/freeswitch/vars.xml sets */
+export function shippedMediaVars(): Record<string, string> {
+  const xml = readFileSync(join(ROOT, 'docker/freeswitch/vars.xml'), 'utf8');
+  return Object.fromEntries([...xml.matchAll(/cmd="set" data="((?:opus|media)_[a-z_]+)=([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+}
+
 /** FreeSWITCH with docker/freeswitch/freeswitch.xml and a vars.xml for the test bed */
 export async function startFreeswitch(bin: string, f: FreeswitchBed = TEST_BED.freeswitch, name = 'freeswitch'): Promise<Running> {
   const base = join(RUN_DIR, name);
@@ -138,9 +144,8 @@ export async function startFreeswitch(bin: string, f: FreeswitchBed = TEST_BED.f
     sip_port_ipv6: f.sipPort + 2, rtp_ip_v6: '::1', ext_rtp_ip_v6: '::1',
     rtp_start_port: f.rtpStart, rtp_end_port: f.rtpEnd, esl_ip: f.host, esl_port: f.eslPort, esl_password: f.password,
     gateway_cidr: '127.0.0.0/8', max_sessions: 2000, sessions_per_second: 500, sounds_dir: sounds,
-    // media settings as docker/freeswitch/vars.xml has them (SPEC T3, README "Benchmark")
-    opus_complexity: 2, media_codec_prefs: 'OPUS,PCMU,PCMA,G722', opus_maxplaybackrate: 8000, opus_sprop_maxcapturerate: 8000,
-    opus_fec: 1, opus_loss_percent: 0, opus_dtx: 0, media_rtp_timer: 'soft',
+    // the media settings users run (SPEC T3, README "Benchmark"), from docker/freeswitch/vars.xml itself
+    ...shippedMediaVars(),
     // HEP to a test's receiver; off until a test turns it on (`sofia global capture on`, homer-capture.test.ts)
     sip_capture: 'no', capture_server: `udp:127.0.0.1:${FS_HEP_PORT};hep=3;capture_id=${FS_HEP_ID}`,
     // the bench tries other settings: FS_VARS="opus_complexity=2,opus_fec=0" (';' between them when a value has commas)
