@@ -70,6 +70,9 @@ export function cpuTimes(pid: number): { user: number; system: number } {
   return { user: Number(f[11]) / CLK_TCK, system: Number(f[12]) / CLK_TCK };
 }
 
+/** BENCH_COMFORT_NOISE=0: the gateway's `media.comfort_noise` off (T2 then measures signalling without FreeSWITCH's Opus encoder) */
+export const COMFORT_NOISE = process.env.BENCH_COMFORT_NOISE !== '0';
+
 export function gatewayConfig(dir: string, ca: string, pbxCodecs: string[] = ['PCMU'], rtpengine?: string): string {
   const t = TEST_BED;
   const file = join(dir, 'bench.yaml');
@@ -81,7 +84,7 @@ meta: { hostname: ${t.gatewayHostname}, source_ranges: [${t.meta.host}/32], outb
 numbers: [{ number: "${BUSINESS}", sip_password_env: BENCH_META_PASSWORD, pbx: main, destination: "1001" }]
 pbxs: [{ name: main, host: ${t.pbx.host}, port: ${t.pbx.port}, codecs: [${pbxCodecs.join(', ')}] }]
 cdr: { file: ${join(dir, 'bench.cdr.jsonl')} }
-media: { meta_rtp_timeout_seconds: 0 }
+media: { meta_rtp_timeout_seconds: 0, comfort_noise: ${COMFORT_NOISE} }
 ${rtpengine ? `rtpengine: { address: ${rtpengine} }\n` : ''}`);
   return file;
 }

@@ -9,19 +9,44 @@ import type { GatewayProcess } from '../support/gateway-process';
 import type { MetaPeer } from '../support/sip/meta-peer';
 import { metaOffer } from '../support/sdp';
 import { TEST_BED } from '../support/servers';
-import { call, env, out, sleep } from './common';
+import { call, cpuSeconds, env, out, sleep } from './common';
 import { percentile } from './stats';
 
 const CPS_STEPS = (process.env.BENCH_CPS_STEPS ?? '20,40,60,80,100').split(',').map(Number);
 const CPS_SECONDS = env('BENCH_CPS_SECONDS', 20);
 const HOLD_SECONDS = env('BENCH_T2_HOLD_SECONDS', 300);
 
-interface Step { started: number; failed: number; reasons: Map<string, number>; setupMs: number[]; lagMs: number }
+interface Step { started: number; failed: number; reasons: Map<string, number>; setupMs: number[]; lagMs: number; cpu: string }
 
-async function cpsStep(meta: MetaPeer, rate: number, seconds: number): Promise<Step> {
+/** the processes whose CPU each step reports (name → pid), beside this one (the Meta and PBX peers) */
+export type BenchPids = Record<string, number>;
+
+/** starts measuring each process's CPU; the function returned gives it as % of one core and ms per call */
+function startCpuMeter(pids: BenchPids): (calls: number) => string {
+  const self = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const read = (): number[] => [...Object.values(pids).map(cpuSeconds), self()];
+  const names = [...Object.keys(pids), 'bench peers'];
+  const c0 = read();
+  const t0 = performance.now();
+  return (calls) => {
+    const s = (performance.now() - t0) / 1000;
+    const c1 = read();
+    const used = names.map((n, i) => ({ n, cpu: c1[i]! - c0[i]! }));
+    const total = used.reduce((a, u) => a + u.cpu, 0);
+    const perCall = (cpu: number): string => (cpu * 1000 / Math.max(1, calls)).toFixed(1);
+    return `CPU over ${s.toFixed(0)} s: ${used.map((u) => `${u.n} ${(u.cpu / s * 100).toFixed(0)}% (${perCall(u.cpu)} ms/call)`).join(', ')}; ` +
+      `together ${(total / s * 100).toFixed(0)}% of one core, ${perCall(total)} ms per call`;
+  };
+}
+
+async function cpsStep(meta: MetaPeer, rate: number, seconds: number, pids: BenchPids): Promise<Step> {
   const sdp = metaOffer({ ip: TEST_BED.meta.host, port: 40000, keyB64: newSdesKey() });
   const jobs: Promise<void>[] = [];
-  const r: Step = { started: 0, failed: 0, reasons: new Map(), setupMs: [], lagMs: 0 };
+  const r: Step = { started: 0, failed: 0, reasons: new Map(), setupMs: [], lagMs: 0, cpu: '' };
+  const cpu = startCpuMeter(pids);
   const t0 = Date.now();
   for (let i = 0; i < rate * seconds; i++) {
     const due = t0 + (i * 1000) / rate;
@@ -39,6 +64,7 @@ async function cpsStep(meta: MetaPeer, rate: number, seconds: number): Promise<S
   }
   r.started = jobs.length;
   await Promise.all(jobs);
+  r.cpu = cpu(r.started);
   return r;
 }
 
@@ -46,6 +72,7 @@ function report(rate: number, seconds: number, r: Step): void {
   const reasons = [...r.reasons].map(([m, n]) => `${n}× ${m}`).join('; ');
   out(`  ${String(rate).padStart(4)} cps for ${seconds} s: ${r.started} calls, ${r.failed} failed${reasons ? ` (${reasons})` : ''}; ` +
     `set-up p50 ${percentile(r.setupMs, 50).toFixed(0)} ms, p99 ${percentile(r.setupMs, 99).toFixed(0)} ms; generator late by ≤ ${r.lagMs} ms`);
+  out(`       ${r.cpu}`);
 }
 
 async function drained(gw: GatewayProcess): Promise<void> {
@@ -75,11 +102,12 @@ async function quiet(gw: GatewayProcess, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer): Promise<void> {
-  out(`T2 calls per second, each held 2 s (media anchored; the peers send no RTP): steps of ${CPS_SECONDS} s, then the best held ${HOLD_SECONDS} s`);
+export async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer, pids: BenchPids, comfortNoise: boolean): Promise<void> {
+  out(`T2 calls per second, each held 2 s (media anchored; the peers send no RTP; comfort noise toward Meta ${comfortNoise ? 'on' : 'off'}): ` +
+    `steps of ${CPS_SECONDS} s, then the best held ${HOLD_SECONDS} s`);
   let best = 0;
   for (const rate of CPS_STEPS) {
-    const r = await cpsStep(meta, rate, CPS_SECONDS);
+    const r = await cpsStep(meta, rate, CPS_SECONDS, pids);
     report(rate, CPS_SECONDS, r);
     if (r.failed > 0) break;
     best = rate;
@@ -93,7 +121,7 @@ export async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer): Promis
   const t0 = Date.now();
   await quiet(gw, 120_000);
   out(`  quiet (0 channels, 0 calls) ${((Date.now() - t0) / 1000).toFixed(0)} s after the last step; holding ${best} cps`);
-  const hold = await cpsStep(meta, best, HOLD_SECONDS);
+  const hold = await cpsStep(meta, best, HOLD_SECONDS, pids);
   report(best, HOLD_SECONDS, hold);
   out(`  held: ${best} cps for ${HOLD_SECONDS} s with ${hold.failed} failed → ` +
     `${best >= 100 && HOLD_SECONDS >= 300 && hold.failed === 0 ? 'T2 met' : 'T2 NOT met'} (target 100 cps for 300 s, 0 failed, 0 channels left)`);

@@ -7,20 +7,32 @@
 import dgram from 'node:dgram';
 import { RtpHeader, RtpPacket, type SrtpSession } from 'werift-rtp';
 import { FrameClock } from '../../src/testcall/media/frame-clock';
-import { frameCodec } from '../../src/testcall/media/opus';
+import { encodeMulaw } from '../../src/testcall/media/g711';
+import { OPUS_APPLICATION, OpusCodec } from '../../src/testcall/media/opus';
 import { srtpSession } from '../../src/testcall/media/srtp-keys';
 import { sine } from '../../src/testcall/media/tone';
 import type { StreamCount } from './stats';
 
 const FRAME_MS = 20;
 
-/** one second of 20 ms frames of a tone, encoded */
+/**
+ * one second of 20 ms frames of a tone, encoded. Opus is encoded as Meta's offer says it sends it
+ * (sprop-maxcapturerate=16000, maxaveragebitrate=20000: 16 kHz, 20 kbit/s, VoIP mode): what
+ * FreeSWITCH decodes costs what Meta's stream costs it. `samplesPerFrame` is the RTP clock's step
+ * (Opus: 48 kHz whatever the encoder's rate)
+ */
 export function tonePayloads(codec: 'PCMU' | 'OPUS', freqHz: number): { payloads: Buffer[]; samplesPerFrame: number } {
-  const c = frameCodec(codec);
-  const n = (c.sampleRate * FRAME_MS) / 1000;
-  const payloads = Array.from({ length: 1000 / FRAME_MS }, (_, i) => c.encode(sine(freqHz, c.sampleRate, n, 8000, i * n)));
-  c.close();
-  return { payloads, samplesPerFrame: n };
+  const frames = 1000 / FRAME_MS;
+  if (codec === 'PCMU') {
+    const n = (8000 * FRAME_MS) / 1000;
+    return { payloads: Array.from({ length: frames }, (_, i) => encodeMulaw(sine(freqHz, 8000, n, 8000, i * n))), samplesPerFrame: n };
+  }
+  const opus = new OpusCodec(16000, 1, OPUS_APPLICATION.VOIP);
+  opus.setBitrate(20000);
+  const n = (16000 * FRAME_MS) / 1000;
+  const payloads = Array.from({ length: frames }, (_, i) => opus.encode(sine(freqHz, 16000, n, 8000, i * n)));
+  opus.close();
+  return { payloads, samplesPerFrame: (48000 * FRAME_MS) / 1000 };
 }
 
 export class LoadStream {

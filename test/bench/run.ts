@@ -20,13 +20,15 @@ import { PbxPeer } from '../support/sip/pbx-peer';
 import { findRtpengine, RtpengineServer } from '../support/rtpengine';
 import { findServers, ROOT, RUN_DIR, SPARE_BED, startDrachtio, startFreeswitch, TEST_BED, type Running } from '../support/servers';
 import { callsPerSecond } from './cps';
-import { autoAnswer, CLK_TCK, gatewayConfig, HTTP_PORT, out, PASSWORD } from './common';
+import { autoAnswer, CLK_TCK, COMFORT_NOISE, gatewayConfig, HTTP_PORT, out, PASSWORD } from './common';
 import { heapPerCall } from './heap';
 import { interleavedLatency } from './latency';
 import { PBX_CODEC, transcodingCpu } from './media';
 
 const ONLY = (process.env.BENCH_ONLY ?? 'T1,T2,T3,T4').split(',');
 const BARE_META_PORT = 15171;
+/** more node options for the gateway, e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** the bare B2BUA's process, once it is connected to its drachtio-server */
 async function startBare(): Promise<ChildProcess> {
@@ -82,7 +84,8 @@ async function main(): Promise<void> {
   try {
     const fs = await startFreeswitch(bins.freeswitch);
     servers.push(fs);
-    servers.push(await startDrachtio(bins.drachtio, certs.gateway));
+    const drachtio = await startDrachtio(bins.drachtio, certs.gateway);
+    servers.push(drachtio);
     const meta = await metaPeer(t.meta.listenPort, t.drachtio.tlsPort, certs);
     peers.push(meta);
     const pbx = await PbxPeer.start(t.pbx.host, t.pbx.port, { host: t.drachtio.sipHost, port: t.drachtio.udpPort });
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
     out(`wa-sip-gateway bench, ${new Date().toISOString()}, CPU clock tick ${CLK_TCK} Hz (getconf CLK_TCK), FS_VARS=${process.env.FS_VARS ?? ''}`);
     gw = GatewayProcess.start(gatewayConfig(dir, join(certs.dir, 'ca.crt'), [PBX_CODEC], rtpe?.address), {
       BENCH_DRACHTIO_SECRET: t.drachtio.secret, BENCH_FS_SECRET: t.freeswitch.password, BENCH_META_PASSWORD: PASSWORD,
-    }, HTTP_PORT, 'gateway-bench', ['--expose-gc', '--require', join(__dirname, 'gc-on-signal.cjs')]);
+    }, HTTP_PORT, 'gateway-bench', ['--expose-gc', '--require', join(__dirname, 'gc-on-signal.cjs'), ...GATEWAY_NODE_ARGS]);
     await gw.readyz(200, 20_000);
     if (ONLY.includes('T1')) {
       servers.push(await startDrachtio(bins.drachtio, certs.gateway, SPARE_BED.drachtio, 'drachtio-bare'));
@@ -105,9 +108,13 @@ async function main(): Promise<void> {
       bare.kill('SIGTERM');
     }
     if (ONLY.includes('T4')) await heapPerCall(gw, meta);
-    if (ONLY.includes('T2')) await callsPerSecond(gw, meta);
+    if (ONLY.includes('T2')) await callsPerSecond(gw, meta, { FreeSWITCH: fs.proc.pid!, 'drachtio-server': drachtio.proc.pid!, gateway: gw.proc.pid! }, COMFORT_NOISE);
     if (ONLY.includes('T3')) await transcodingCpu(meta, pbx, fs.proc.pid!);
   } finally {
+    if (gw && GATEWAY_NODE_ARGS.length) { // a profile (--cpu-prof) is written when the gateway exits by itself
+      gw.signal('SIGTERM');
+      await gw.exited(30_000).catch(() => undefined);
+    }
     await gw?.kill();
     bare?.kill('SIGKILL');
     for (const p of peers) await p.close();
