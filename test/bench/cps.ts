@@ -12,7 +12,7 @@ import { TEST_BED } from '../support/servers';
 import { call, cpuSeconds, env, out, sleep } from './common';
 import { percentile } from './stats';
 
-const CPS_STEPS = (process.env.BENCH_CPS_STEPS ?? '20,40,60,80,100').split(',').map(Number);
+const CPS_STEPS = (process.env.BENCH_CPS_STEPS ?? '20,25,30,40,60,80,100').split(',').map(Number);
 const CPS_SECONDS = env('BENCH_CPS_SECONDS', 20);
 const HOLD_SECONDS = env('BENCH_T2_HOLD_SECONDS', 300);
 
