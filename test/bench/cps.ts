@@ -1,7 +1,8 @@
 /**
  * T2: calls per second, each held 2 s, media anchored (the peers send no RTP). Short steps
  * (BENCH_CPS_STEPS, BENCH_CPS_SECONDS each) find the highest rate with zero failures; that rate
- * is then held for BENCH_T2_HOLD_SECONDS (default 300: the target's 5 minutes).
+ * is then held for BENCH_T2_HOLD_SECONDS (default 300: the target's 5 minutes), and if it cannot
+ * hold, the next lower one. Each step reports each process's CPU.
  */
 import { newSdesKey } from '../support/media/srtp-keys';
 import { channelCount } from '../support/esl';
@@ -51,7 +52,7 @@ async function cpsStep(meta: MetaPeer, rate: number, seconds: number, pids: Benc
   for (let i = 0; i < rate * seconds; i++) {
     const due = t0 + (i * 1000) / rate;
     if (due > Date.now()) await sleep(due - Date.now());
-    r.lagMs = Math.max(r.lagMs, Date.now() - due); // the generator's own lateness
+    r.lagMs = Math.max(r.lagMs, Math.round(Date.now() - due)); // the generator's own lateness
     jobs.push(call(meta, true, sdp).then(async (c) => {
       r.setupMs.push(c.ms);
       await sleep(2000);
@@ -105,25 +106,30 @@ async function quiet(gw: GatewayProcess, timeoutMs: number): Promise<void> {
 export async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer, pids: BenchPids, comfortNoise: boolean): Promise<void> {
   out(`T2 calls per second, each held 2 s (media anchored; the peers send no RTP; comfort noise toward Meta ${comfortNoise ? 'on' : 'off'}): ` +
     `steps of ${CPS_SECONDS} s, then the best held ${HOLD_SECONDS} s`);
-  let best = 0;
+  const passed: number[] = [];
   for (const rate of CPS_STEPS) {
     const r = await cpsStep(meta, rate, CPS_SECONDS, pids);
     report(rate, CPS_SECONDS, r);
     if (r.failed > 0) break;
-    best = rate;
+    passed.push(rate);
     await quiet(gw, 60_000);
   }
-  if (best === 0) {
+  if (passed.length === 0) {
     out(`  no step without failures: T2 NOT met`);
     await drained(gw);
     return;
   }
-  const t0 = Date.now();
-  await quiet(gw, 120_000);
-  out(`  quiet (0 channels, 0 calls) ${((Date.now() - t0) / 1000).toFixed(0)} s after the last step; holding ${best} cps`);
-  const hold = await cpsStep(meta, best, HOLD_SECONDS, pids);
-  report(best, HOLD_SECONDS, hold);
-  out(`  held: ${best} cps for ${HOLD_SECONDS} s with ${hold.failed} failed → ` +
-    `${best >= 100 && HOLD_SECONDS >= 300 && hold.failed === 0 ? 'T2 met' : 'T2 NOT met'} (target 100 cps for 300 s, 0 failed, 0 channels left)`);
-  await drained(gw);
+  // the highest step that passed, held; if it cannot hold, the next lower one (a short step can pass
+  // on a server that is slowly falling behind)
+  for (const rate of passed.reverse()) {
+    const t0 = Date.now();
+    await quiet(gw, 120_000);
+    out(`  quiet (0 channels, 0 calls) ${((Date.now() - t0) / 1000).toFixed(0)} s after the last step; holding ${rate} cps`);
+    const hold = await cpsStep(meta, rate, HOLD_SECONDS, pids);
+    report(rate, HOLD_SECONDS, hold);
+    out(`  held: ${rate} cps for ${HOLD_SECONDS} s with ${hold.failed} failed → ` +
+      `${rate >= 100 && HOLD_SECONDS >= 300 && hold.failed === 0 ? 'T2 met' : 'T2 NOT met'} (target 100 cps for 300 s, 0 failed, 0 channels left)`);
+    await drained(gw);
+    if (hold.failed === 0) return;
+  }
 }
