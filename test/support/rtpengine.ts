@@ -19,26 +19,33 @@ export function findRtpengine(): string | null {
 export class RtpengineServer {
   private readonly ng = new NgClient(RTPENGINE_BED.host, RTPENGINE_BED.ngPort, 1000);
 
-  private constructor(private proc: ChildProcess, private readonly bin: string) {}
+  private constructor(private proc: ChildProcess, private readonly bin: string, private readonly extraArgs: string[]) {}
 
   get address(): string {
     return `${RTPENGINE_BED.host}:${RTPENGINE_BED.ngPort}`;
   }
 
-  static async start(bin: string): Promise<RtpengineServer> {
-    const s = new RtpengineServer(await RtpengineServer.spawn(bin), bin);
+  /** the running child's pid (the bench reads its CPU time from /proc) */
+  get pid(): number {
+    if (this.proc.pid === undefined) throw new Error('rtpengine has no pid');
+    return this.proc.pid;
+  }
+
+  /** `extraArgs`: more command-line options (the bench: `--log-level-codec=7`, to read the encoders' settings) */
+  static async start(bin: string, extraArgs: string[] = []): Promise<RtpengineServer> {
+    const s = new RtpengineServer(await RtpengineServer.spawn(bin, extraArgs), bin, extraArgs);
     await s.answering(10_000);
     return s;
   }
 
-  private static spawn(bin: string): Promise<ChildProcess> {
+  private static spawn(bin: string, extraArgs: string[]): Promise<ChildProcess> {
     mkdirSync(join(RUN_DIR, 'logs'), { recursive: true });
     const fd = openSync(join(RUN_DIR, 'logs', 'rtpengine.log'), 'a');
     const b = RTPENGINE_BED;
     const proc = spawn(bin, [
       '--config-file=none', '--foreground', '--log-stderr', '--table=-1',
       `--interface=${b.host}`, '--interface=::1', `--listen-ng=${b.host}:${b.ngPort}`,
-      `--port-min=${b.portMin}`, `--port-max=${b.portMax}`, '--delete-delay=0', '--log-level=6',
+      `--port-min=${b.portMin}`, `--port-max=${b.portMax}`, '--delete-delay=0', '--log-level=6', ...extraArgs,
     ], { stdio: ['ignore', fd, fd] });
     return new Promise((resolve, reject) => {
       proc.once('error', reject);
@@ -76,7 +83,7 @@ export class RtpengineServer {
 
   async restart(): Promise<void> {
     await this.kill();
-    this.proc = await RtpengineServer.spawn(this.bin);
+    this.proc = await RtpengineServer.spawn(this.bin, this.extraArgs);
     await this.answering(10_000);
   }
 
