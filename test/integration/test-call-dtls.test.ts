@@ -2,12 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportText } from '../../src/testcall/report';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { findRtpengine, RtpengineServer } from '../support/rtpengine';
-import { mediaTarget, pbxSdp } from '../support/sdp';
-import { header, randomToken } from '../support/sip/message';
+import { pbxSdp } from '../support/sdp';
+import { header } from '../support/sip/message';
 import type { PbxPeer } from '../support/sip/pbx-peer';
 import { TEST_BED } from '../support/servers';
 import { BUSINESS, expectClean, gatewayYaml, startGateway, startPbx, testBed, until, type Gateway } from './harness';
-import { agentDialsAndEchoes, outboundCommand, testCall } from './test-call-run';
+import { agentDialsAndEchoes, outboundCommand, pbxAnswersAfterRinging, testCall } from './test-call-run';
 
 /**
  * Issue 14 with issue 11: `wa-sip-gateway test-call --srtp dtls` (its own process) proves a
@@ -50,23 +50,8 @@ describe.skipIf(!testBed || !rtpengineBin)('test-call --srtp dtls: a synthetic W
     await rtpe?.stop();
   });
 
-  /** the PBX answers the next INVITE after 300 ms of ringing, echoes and plays 1000 Hz */
-  async function pbxAnswersEchoing(): Promise<string> {
-    const inv = await pbx.nextInvite(20_000);
-    const peer = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
-    rtp.push(peer);
-    const fs = mediaTarget(inv.msg.body);
-    peer.setRemote(fs.ip, fs.port);
-    const toTag = randomToken('p');
-    pbx.ringAt(inv, toTag);
-    await new Promise((r) => setTimeout(r, 300));
-    pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: peer.port }), toTag);
-    peer.startEcho(1000);
-    return header(inv.msg, 'Call-ID')!;
-  }
-
   it('into the gateway: DTLS completes with the gateway as client and ICE controlling, tone both ways, DTMF, exit 0', async () => {
-    const answered = pbxAnswersEchoing();
+    const answered = pbxAnswersAfterRinging(pbx, rtp, (peer) => peer.startEcho(1000));
     const run = await testCall(['--number', DTLS_NUMBER, '--srtp', 'dtls', '--seconds', '6', '--cdr', gw.cdrFile]);
     const pbxCallId = await answered;
     const r = run.report;

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import type { TestCallReport } from '../../src/testcall/report';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { mediaTarget, pbxSdp } from '../support/sdp';
-import { header } from '../support/sip/message';
+import { header, randomToken } from '../support/sip/message';
 import { SipPeer } from '../support/sip/peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
 import { ROOT, TEST_BED } from '../support/servers';
@@ -74,4 +74,19 @@ export async function agentDialsAndEchoes(pbx: PbxPeer, rtp: RtpPeer[]): Promise
   peer.setRemote(fs.ip, fs.port);
   peer.startEcho(1000);
   return peer;
+}
+
+/** the PBX emulator answers the next INVITE after 300 ms of ringing and plays `play`; its RTP peer goes into `rtp` */
+export async function pbxAnswersAfterRinging(pbx: PbxPeer, rtp: RtpPeer[], play: (peer: RtpPeer) => void): Promise<string> {
+  const inv = await pbx.nextInvite(20_000);
+  const peer = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
+  rtp.push(peer);
+  const fs = mediaTarget(inv.msg.body);
+  peer.setRemote(fs.ip, fs.port);
+  const toTag = randomToken('p');
+  pbx.ringAt(inv, toTag);
+  await new Promise((r) => setTimeout(r, 300));
+  pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: peer.port }), toTag);
+  play(peer);
+  return header(inv.msg, 'Call-ID')!;
 }

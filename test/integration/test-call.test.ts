@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportText } from '../../src/testcall/report';
 import { RtpPeer } from '../support/media/rtp-peer';
-import { mediaTarget, pbxSdp } from '../support/sdp';
-import { header, randomToken } from '../support/sip/message';
+import { pbxSdp } from '../support/sdp';
+import { header } from '../support/sip/message';
 import type { PbxPeer } from '../support/sip/pbx-peer';
 import { TEST_BED } from '../support/servers';
 import { BUSINESS, expectClean, startGateway, startPbx, testBed, type Gateway } from './harness';
-import { agentDialsAndEchoes, outboundCommand, testCall } from './test-call-run';
+import { agentDialsAndEchoes, outboundCommand, pbxAnswersAfterRinging, testCall } from './test-call-run';
 
 /**
  * Issue 14, acceptance 1: `wa-sip-gateway test-call` (the real entry, as its own process)
@@ -35,23 +35,8 @@ describe.skipIf(!testBed)('test-call: a synthetic WhatsApp call into the gateway
     await gw?.app.stop();
   });
 
-  /** the PBX answers the next INVITE after 300 ms of ringing and plays `play` */
-  async function pbxAnswers(play: (peer: RtpPeer) => void): Promise<string> {
-    const inv = await pbx.nextInvite(20_000);
-    const peer = await RtpPeer.open({ host: TEST_BED.pbx.host, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
-    rtp.push(peer);
-    const fs = mediaTarget(inv.msg.body);
-    peer.setRemote(fs.ip, fs.port);
-    const toTag = randomToken('p');
-    pbx.ringAt(inv, toTag);
-    await new Promise((r) => setTimeout(r, 300));
-    pbx.answer(inv, pbxSdp({ ip: TEST_BED.pbx.host, port: peer.port }), toTag);
-    play(peer);
-    return header(inv.msg, 'Call-ID')!;
-  }
-
   it('reports admission, route, times, the tone both ways and DTMF, and exits 0 against an echoing PBX', async () => {
-    const answered = pbxAnswers((peer) => peer.startEcho(1000));
+    const answered = pbxAnswersAfterRinging(pbx, rtp, (peer) => peer.startEcho(1000));
     const run = await testCall(['--number', BUSINESS, '--seconds', '6', '--cdr', gw.cdrFile]);
     const pbxCallId = await answered;
     const r = run.report;
@@ -77,7 +62,7 @@ describe.skipIf(!testBed)('test-call: a synthetic WhatsApp call into the gateway
   });
 
   it('exits 1 when the far end only plays a tone: audio from the PBX, but nothing shows that it heard us', async () => {
-    const answered = pbxAnswers((peer) => peer.startTone(1000));
+    const answered = pbxAnswersAfterRinging(pbx, rtp, (peer) => peer.startTone(1000));
     const run = await testCall(['--number', BUSINESS, '--seconds', '4']);
     await answered;
     const r = run.report;
