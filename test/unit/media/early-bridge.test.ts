@@ -56,6 +56,20 @@ function offeringLeg(steps: Step[], offer: string, answer?: (cmd: string) => str
 
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** the uuid_bridge commands among the steps */
+const uuidBridges = (steps: Step[]) => steps.filter((s) => 'api' in s && s.api.startsWith('uuid_bridge'));
+
+/** a plain RTP offering leg bridged early with an up leg, its originate over and the bridge done */
+async function bridgedEarly() {
+  const steps: Step[] = [];
+  const b = offeringLeg(steps, PLAIN_OFFER);
+  const a = new UpLeg(b.ms, 'a-uuid');
+  a.bridgeEarly(b.leg);
+  b.finish();
+  await a.bridge(b.leg);
+  return { steps, a, b };
+}
+
 describe('bridging before the far side answers', () => {
   it('holds a plain RTP offering leg in early media (a 183 with the stand-in), sets it up, then bridges while the far side rings', async () => {
     const steps: Step[] = [];
@@ -66,7 +80,7 @@ describe('bridging before the far side answers', () => {
     expect(steps[0]).toMatchObject({ send: 183 });
     expect((steps[0] as { body: string }).body).toMatch(/^m=audio 9 RTP\/AVP 0 101$/m);
     // no uuid_bridge before FreeSWITCH's originate job is over
-    expect(steps.filter((s) => 'api' in s && s.api.startsWith('uuid_bridge'))).toEqual([]);
+    expect(uuidBridges(steps)).toEqual([]);
     b.finish();
     await a.bridge(b.leg);
     expect(steps.slice(1)).toEqual([
@@ -77,16 +91,10 @@ describe('bridging before the far side answers', () => {
   });
 
   it('the first bridge() afterwards is the early bridge; a later one (a transfer putting the call back) bridges again', async () => {
-    const steps: Step[] = [];
-    const b = offeringLeg(steps, PLAIN_OFFER);
-    const a = new UpLeg(b.ms, 'a-uuid');
-    a.bridgeEarly(b.leg);
-    b.finish();
-    await a.bridge(b.leg);
-    const bridges = () => steps.filter((s) => 'api' in s && s.api.startsWith('uuid_bridge'));
-    expect(bridges()).toHaveLength(1);
+    const { steps, a, b } = await bridgedEarly();
+    expect(uuidBridges(steps)).toHaveLength(1);
     await b.leg.bridge(a);
-    expect(bridges()).toHaveLength(2);
+    expect(uuidBridges(steps)).toHaveLength(2);
   });
 
   it('a bridge with a third leg ends the early bridge: it waits for the early uuid_bridge, and bridging back to the early peer is a new uuid_bridge', async () => {
@@ -98,11 +106,11 @@ describe('bridging before the far side answers', () => {
     const toC = a.bridge(c);
     await settle();
     // the early uuid_bridge waits for b's originate job; the bridge with c waits for it
-    expect(steps.filter((s) => 'api' in s && s.api.startsWith('uuid_bridge'))).toEqual([]);
+    expect(uuidBridges(steps)).toEqual([]);
     b.finish();
     await toC;
     await a.bridge(b.leg);
-    expect(steps.filter((s) => 'api' in s && s.api.startsWith('uuid_bridge'))).toEqual([
+    expect(uuidBridges(steps)).toEqual([
       { api: 'uuid_bridge b-uuid a-uuid' },
       { api: 'uuid_bridge c-uuid a-uuid' },
       { api: 'uuid_bridge b-uuid a-uuid' },
@@ -110,12 +118,7 @@ describe('bridging before the far side answers', () => {
   });
 
   it('gives the far side\'s answer to FreeSWITCH in a 183 first, then in the 200 OK', async () => {
-    const steps: Step[] = [];
-    const b = offeringLeg(steps, PLAIN_OFFER);
-    const a = new UpLeg(b.ms, 'a-uuid');
-    a.bridgeEarly(b.leg);
-    b.finish();
-    await a.bridge(b.leg);
+    const { steps, b } = await bridgedEarly();
     steps.length = 0;
     await b.leg.setRemoteSdp(PBX_ANSWER);
     expect(steps).toEqual([{ send: 183, body: PBX_ANSWER }, { createUAS: PBX_ANSWER }]);
