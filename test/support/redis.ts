@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { findBinary, RUN_DIR, waitForPort } from './servers';
+import { findBinary, killNow, RUN_DIR, waitForPort } from './servers';
 
 /**
  * Debian's redis-server for the tests of several gateway instances (issue 13), on
@@ -33,10 +33,7 @@ export class RedisServer {
 
   /** stop it hard (no goodbye to the clients), as a crash would */
   async kill(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    const gone = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGKILL');
-    await gone;
+    await killNow(this.proc);
   }
 
   /** a new, empty redis-server on the same port */

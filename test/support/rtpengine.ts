@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { NgClient } from '../../src/media/rtpengine/ng-client';
-import { findBinary, RUN_DIR } from './servers';
+import { findBinary, killNow, RUN_DIR } from './servers';
 
 /**
  * Debian's rtpengine (rtpengine-daemon 10.5) for the DTLS tests (issue 11): in the
@@ -75,10 +75,7 @@ export class RtpengineServer {
 
   /** stop it hard, as a crash would */
   async kill(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    const gone = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGKILL');
-    await gone;
+    await killNow(this.proc);
   }
 
   async restart(): Promise<void> {

@@ -83,6 +83,14 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** SIGKILL, as a crash would, and wait for the exit (nothing if it has exited already) */
+export async function killNow(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGKILL');
+  await gone;
+}
+
 function run(cmd: string, args: string[], name: string, env: NodeJS.ProcessEnv = process.env): Running {
   mkdirSync(join(RUN_DIR, 'logs'), { recursive: true });
   const logFile = join(RUN_DIR, 'logs', `${name}.log`);
