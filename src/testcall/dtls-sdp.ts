@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { parse } from 'sdp-transform';
+import { family, META_OPUS_FMTP, metaAudioTail } from './meta-sdp';
 
 /**
  * SDP for Meta's DTLS-SRTP mode, shaped after the real offer in meta-docs
@@ -22,7 +23,6 @@ export interface DtlsSdpParams {
   mid?: string;
 }
 
-const family = (ip: string) => (isIPv6(ip) ? 'IP6' : 'IP4');
 
 function body(o: DtlsSdpParams, setup: 'actpass' | 'passive'): string {
   const opus = o.opusPt ?? 111;
@@ -55,11 +55,8 @@ function body(o: DtlsSdpParams, setup: 'actpass' | 'passive'): string {
     'a=rtcp-mux',
     `a=rtpmap:${opus} opus/48000/2`,
     `a=rtcp-fb:${opus} transport-cc`,
-    `a=fmtp:${opus} maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;sprop-maxcapturerate=16000;useinbandfec=1`,
-    `a=rtpmap:${dtmf} telephone-event/8000`,
-    'a=maxptime:20',
-    'a=ptime:20',
-    `a=ssrc:${o.ssrc} cname:WhatsAppAudioStream1`,
+    `a=fmtp:${opus} ${META_OPUS_FMTP}`,
+    ...metaAudioTail(dtmf, o.ssrc),
     '',
   ].join('\r\n');
 }

@@ -2,7 +2,7 @@ import { parseDtlsSdp, type RemoteDtlsSdp } from './dtls-sdp';
 import { DtlsMediaPeer } from './media/dtls-peer';
 import { RtpPeer } from './media/rtp-peer';
 import { newSdesKey, parseCrypto } from './media/srtp-keys';
-import { answeredMedia, metaOffer, type AnsweredMedia } from './meta-sdp';
+import { answeredMedia, META_OPUS_FMTP, metaOffer, type AnsweredMedia } from './meta-sdp';
 import type { KeyExchangeReport } from './report';
 
 /**
@@ -170,6 +170,6 @@ export async function answerMedia(offer: string, host: string, expected?: KeyExc
 function sdesAnswer(ip: string, rtp: RtpPeer, opus: number, dtmf: number, keyB64: string): string {
   return ['v=0', `o=- ${Date.now()} 1 IN IP4 ${ip}`, 's=-', 't=0 0', `m=audio ${rtp.port} RTP/SAVP ${opus} ${dtmf}`, `c=IN IP4 ${ip}`,
     'a=sendrecv', 'a=rtcp-mux', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${keyB64}`, `a=rtpmap:${opus} opus/48000/2`,
-    `a=fmtp:${opus} maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;sprop-maxcapturerate=16000;useinbandfec=1`,
+    `a=fmtp:${opus} ${META_OPUS_FMTP}`,
     `a=rtpmap:${dtmf} telephone-event/8000`, 'a=ptime:20', `a=ssrc:${rtp.ssrc} cname:WhatsAppAudioStream1`, ''].join('\r\n');
 }

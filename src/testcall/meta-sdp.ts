@@ -21,7 +21,15 @@ export interface MetaOfferParams {
   msid?: string;
 }
 
-const family = (ip: string) => (isIPv6(ip) ? 'IP6' : 'IP4');
+/** an address's family as SDP writes it (c=, o=) */
+export const family = (ip: string) => (isIPv6(ip) ? 'IP6' : 'IP4');
+
+/** Meta's Opus parameters, as in every offer and answer of the traces */
+export const META_OPUS_FMTP = 'maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;sprop-maxcapturerate=16000;useinbandfec=1';
+
+/** the lines Meta's audio section ends with: telephone-event, ptime 20 (max 20), its one SSRC */
+export const metaAudioTail = (dtmf: number, ssrc: number): string[] =>
+  [`a=rtpmap:${dtmf} telephone-event/8000`, 'a=maxptime:20', 'a=ptime:20', `a=ssrc:${ssrc} cname:WhatsAppAudioStream1`];
 
 export function metaOffer(o: MetaOfferParams): string {
   const opus = o.opusPt ?? 111;
@@ -44,11 +52,8 @@ export function metaOffer(o: MetaOfferParams): string {
     'a=rtcp-mux',
     `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${o.keyB64}`,
     `a=rtpmap:${opus} opus/48000/2`,
-    `a=fmtp:${opus} maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;sprop-maxcapturerate=16000;useinbandfec=1`,
-    `a=rtpmap:${dtmf} telephone-event/8000`,
-    'a=maxptime:20',
-    'a=ptime:20',
-    `a=ssrc:${o.ssrc} cname:WhatsAppAudioStream1`,
+    `a=fmtp:${opus} ${META_OPUS_FMTP}`,
+    ...metaAudioTail(dtmf, o.ssrc),
     '',
   ].join('\r\n');
 }
