@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import type { TestCallReport } from '../../src/testcall/report';
 import { RtpPeer } from '../support/media/rtp-peer';
 import { mediaTarget, pbxSdp } from '../support/sdp';
-import { header, randomToken } from '../support/sip/message';
+import { header, randomToken, type SipMessage } from '../support/sip/message';
 import { SipPeer } from '../support/sip/peer';
 import type { PbxPeer } from '../support/sip/pbx-peer';
 import { ROOT, TEST_BED } from '../support/servers';
@@ -74,6 +74,15 @@ export async function agentDialsAndEchoes(pbx: PbxPeer, rtp: RtpPeer[]): Promise
   peer.setRemote(fs.ip, fs.port);
   peer.startEcho(1000);
   return peer;
+}
+
+/** the same agent call (9 + a national number), which the gateway or Meta refuses: its final response, ACKed */
+export async function agentCallRefused(pbx: PbxPeer): Promise<SipMessage> {
+  const invite = pbx.buildInvite('907700900123', pbxSdp({ ip: TEST_BED.pbx.host, port: 40000 }));
+  pbx.send(invite);
+  const final = await pbx.waitResponse(header(invite, 'Call-ID')!, 101, (st) => st >= 200, 20_000);
+  pbx.ackNon2xx(invite, final.msg);
+  return final.msg;
 }
 
 /** the PBX emulator answers the next INVITE after 300 ms of ringing and plays `play`; its RTP peer goes into `rtp` */

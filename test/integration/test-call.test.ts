@@ -1,12 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportText } from '../../src/testcall/report';
 import { RtpPeer } from '../support/media/rtp-peer';
-import { pbxSdp } from '../support/sdp';
-import { header } from '../support/sip/message';
 import type { PbxPeer } from '../support/sip/pbx-peer';
 import { TEST_BED } from '../support/servers';
 import { BUSINESS, expectClean, startGateway, startPbx, testBed, type Gateway } from './harness';
-import { agentDialsAndEchoes, outboundCommand, pbxAnswersAfterRinging, testCall } from './test-call-run';
+import { agentCallRefused, agentDialsAndEchoes, outboundCommand, pbxAnswersAfterRinging, testCall } from './test-call-run';
 
 /**
  * Issue 14, acceptance 1: `wa-sip-gateway test-call` (the real entry, as its own process)
@@ -108,15 +106,12 @@ describe.skipIf(!testBed)('test-call: a synthetic WhatsApp call into the gateway
 
   it('--outbound refuses the gateway\'s credentials with 403 when the password is not the number\'s', async () => {
     const { done } = await outboundCommand(['--seconds', '3'], { WA_TEST_PASSWORD: 'not-the-password' });
-    const invite = pbx.buildInvite('907700900123', pbxSdp({ ip: TEST_BED.pbx.host, port: 40000 }));
-    pbx.send(invite);
-    const final = await pbx.waitResponse(header(invite, 'Call-ID')!, 101, (st) => st >= 200, 20_000);
-    pbx.ackNon2xx(invite, final.msg);
+    const final = await agentCallRefused(pbx);
     const run = await done;
     console.log(reportText(run.report));
     expect(run.code).toBe(1);
     expect(run.report.final).toMatchObject({ status: 403, warning: 'digest bad-response' });
-    expect(final.msg.status).toBe(403);
+    expect(final.status).toBe(403);
   });
 
   it('reports 404 and exits 1 for a number the gateway does not have', async () => {
