@@ -6,6 +6,7 @@ import { bareHost, localSipTarget, parseHostports } from '../util/sip-uri';
 import { connectionFamily } from '../sdp/connection-family';
 import { withTimeout } from '../util/time';
 import { AnsweringLeg } from './answering-leg';
+import { tuneEventSocket } from './esl-socket';
 import type { FsDialogLeg } from './fs-dialog-leg';
 import type { FsMediaServer, FsMrf } from './fsmrf-types';
 import { OriginateRegistry } from './originated-leg';
@@ -54,7 +55,7 @@ class ServerSlot {
         advertisedAddress: '127.0.0.1',
         profile: this.conf.profile,
       });
-      noDelay(ms);
+      tuneEventSocket(ms);
       ms.conn.subscribe(['BACKGROUND_JOB']); // originate results (originated-leg.ts)
       ms.on('end', () => this.lost('connection ended'));
       ms.on('error', (err) => this.lost(err?.message ?? 'error'));
@@ -113,11 +114,6 @@ class ServerSlot {
  * reply; with Nagle on, every round trip waited ~40 ms for a delayed ACK (measured: `api
  * status` 44 ms → 0.4 ms, originate → INVITE 43 ms → 3 ms). SPEC T1.
  */
-function noDelay(ms: FsMediaServer): void {
-  ms.conn.socket.setNoDelay(true);
-  ms._server?.on('connection::open', (conn) => conn.socket.setNoDelay(true));
-}
-
 /** the hosts of a media server's SIP addresses (`127.0.0.1:5080` → `127.0.0.1`, `[::1]:5080` → `::1`) */
 function sipHosts(ms: FsMediaServer): string[] {
   const all = [ms.sip.ipv4?.udp.address, ms.sip.ipv4?.dtls.address, ms.sip.ipv6?.udp.address, ms.sip.ipv6?.dtls.address];

@@ -15,6 +15,8 @@ export interface FsMediaServer extends EventEmitter {
   readonly conn: {
     bgapi(command: string, cb: (evt: { getBody(): string }) => void): void;
     subscribe(events: string[]): void;
+    /** writes one command: its line, each of `args` as a header, a blank line */
+    send(command: string, args?: Record<string, string>): void;
     readonly socket: Socket;
   };
   /** modesl's server for FreeSWITCH's outbound event sockets, one per answering leg */
