@@ -189,6 +189,7 @@ export const freeswitchSchema = {
   port: { format: 'port-number', default: 8021 },
   ...secretKeys('secret'),
   profile: { format: 'nonempty-string', default: 'drachtio_mrf' },
+  max_setups: { format: 'whole-number', default: 40 },
 };
 
 export const routeRuleSchema = {

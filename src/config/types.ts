@@ -29,6 +29,8 @@ export interface FreeswitchServer {
   secret: string;
   /** sofia profile the gateway sends its endpoint INVITEs to */
   profile: string;
+  /** legs being set up here at once, at most (two per call); a new call beyond it gets 503 (0: no limit) */
+  max_setups: number;
 }
 
 export interface MetaConfig {

@@ -52,9 +52,9 @@ export class DtlsMediaSession implements MediaSession {
 export class DtlsMediaService implements MediaService {
   constructor(private readonly inner: MediaService, private readonly rtpe: Rtpengine | null, private readonly interfaces: Interfaces, private readonly log: Logger) {}
 
-  allocate(): MediaSession | null {
+  allocate(): MediaSession | 'busy' | null {
     const s = this.inner.allocate();
-    return s && new DtlsMediaSession(s, this.rtpe, this.interfaces, this.log);
+    return s && s !== 'busy' ? new DtlsMediaSession(s, this.rtpe, this.interfaces, this.log) : s;
   }
 
   claimLeg(legId: string, req: unknown, res: unknown): boolean {

@@ -10,6 +10,7 @@ import { tuneEventSocket } from './esl-socket';
 import type { FsDialogLeg } from './fs-dialog-leg';
 import type { FsMediaServer, FsMrf } from './fsmrf-types';
 import { OriginateRegistry } from './originated-leg';
+import { chooseServer } from './server-choice';
 import { profileAddress } from './sofia-status';
 import { TelephoneEventCheck } from './telephone-event';
 import type { LegOptions, MediaLeg, MediaService, MediaSession, OfferOptions } from './types';
@@ -27,6 +28,8 @@ class ServerSlot {
   ms: FsMediaServer | null = null;
   /** FreeSWITCH channels the gateway holds here (FreeSWITCH's own count comes only every 20 s) */
   legs = 0;
+  /** of them, the ones asked for and not yet made */
+  settingUp = 0;
   /** no new calls here; the ones it has go on (drain through the HTTP API or the CLI) */
   drained = false;
   /** SIP address of the `<profile>_ipv6` profile, which answers IPv6 offers (null: the server has none) */
@@ -40,6 +43,14 @@ class ServerSlot {
 
   get name(): string {
     return `${this.conf.host}:${this.conf.port}`;
+  }
+
+  get open(): boolean {
+    return (this.ms?.connected() ?? false) && !this.drained;
+  }
+
+  get maxSetups(): number {
+    return this.conf.max_setups;
   }
 
   async connect(): Promise<void> {
@@ -182,6 +193,7 @@ class FsSession implements MediaSession {
   private async counted(making: Promise<FsDialogLeg>): Promise<MediaLeg> {
     const slot = this.slot;
     slot.legs++;
+    slot.settingUp++;
     try {
       const leg = await making;
       leg.whenClosed(() => slot.legEnded());
@@ -189,6 +201,8 @@ class FsSession implements MediaSession {
     } catch (err) {
       slot.legs--;
       throw err;
+    } finally {
+      slot.settingUp--;
     }
   }
 }
@@ -220,13 +234,10 @@ export class FsMediaService implements MediaService {
     await Promise.all(this.slots.map((s) => s.connect()));
   }
 
-  /** the connected server holding the fewest of our legs (SPEC R3: calls spread across healthy servers) */
-  allocate(): MediaSession | null {
-    let best: ServerSlot | null = null;
-    for (const s of this.slots) {
-      if (!s.ms?.connected() || s.drained) continue;
-      if (!best || s.legs < best.legs) best = s;
-    }
+  /** the connected server holding the fewest of our legs (SPEC R3), unless it is setting up all it may (server-choice.ts) */
+  allocate(): MediaSession | 'busy' | null {
+    const best = chooseServer(this.slots);
+    if (best === 'busy') return best;
     return best?.ms ? new FsSession(best.ms, best, best.conf.profile, this.originate, () => this.drachtioSip, this.telephoneEvent) : null;
   }
 

@@ -56,8 +56,8 @@ export interface MediaSession {
 }
 
 export interface MediaService {
-  /** a healthy media server for a new call, or null when none is up */
-  allocate(): MediaSession | null;
+  /** a healthy media server for a new call; 'busy' when each one up is setting up as many legs as it may, null when none is up */
+  allocate(): MediaSession | 'busy' | null;
   /** an INVITE a media server sent for a leg we originated; false if it is not one of ours */
   claimLeg(legId: string, req: unknown, res: unknown): boolean;
   /** is `address` the SIP address of a connected media server (only they send `X-WA-Leg-Id`)? */

@@ -22,6 +22,8 @@ export const REJECTIONS = {
   // a DTLS-SRTP call while rtpengine, its DTLS terminator, does not answer (issue 11)
   DTLS_UNAVAILABLE: { status: 503, reason: 'Service Unavailable' },
   NO_MEDIA_SERVER: { status: 503, reason: 'Service Unavailable' },
+  // each media server up is setting up freeswitch[].max_setups legs already (src/media/server-choice.ts)
+  MEDIA_BUSY: { status: 503, reason: 'Media Server Busy' },
   MEDIA_FAILED: { status: 503, reason: 'Service Unavailable' },
   DRAINING: { status: 503, reason: 'Shutting Down' },
   LIMIT_CALLS: { status: 503, reason: 'Too Many Calls' },

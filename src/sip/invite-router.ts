@@ -165,9 +165,10 @@ export class InviteRouter {
       return;
     }
     const media = this.deps.media.allocate();
-    if (!media) {
+    if (!media || media === 'busy') {
       decision.release();
-      this.refuse(a.res, a.log, reject('NO_MEDIA_SERVER', 'no FreeSWITCH server is connected'));
+      this.refuse(a.res, a.log, media ? reject('MEDIA_BUSY', 'every media server is setting up as many legs as it may (freeswitch[].max_setups)')
+        : reject('NO_MEDIA_SERVER', 'no FreeSWITCH server is connected'));
       return;
     }
     const id = a.begin(a.call, media);

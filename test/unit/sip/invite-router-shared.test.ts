@@ -34,7 +34,7 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-function bed(o: { replayed?: boolean; media?: boolean } = {}) {
+function bed(o: { replayed?: boolean; media?: boolean | 'busy' } = {}) {
   const sip = new FakeSignaling();
   const registry = new CallRegistry();
   const digest = new DigestServer({ realm: HOST, ttlSeconds: 30 });
@@ -51,9 +51,10 @@ function bed(o: { replayed?: boolean; media?: boolean } = {}) {
   };
   const grant = () => pending.shift()!.resolve({ release: () => void released++ });
   const claimed: string[] = [];
+  const refused: string[] = [];
   const nonces = { claim: async (p: NonceProof): Promise<Rejection | null> => (claimed.push(p.nonce), o.replayed ? p.replayed : null) };
   const media = new FakeMediaSession();
-  const service: MediaService = { allocate: () => (o.media === false ? null : media), claimLeg: () => false, isMediaServerAddress: () => false, healthyCount: () => 1, close: async () => undefined };
+  const service: MediaService = { allocate: () => (o.media === false ? null : o.media === 'busy' ? 'busy' : media), claimLeg: () => false, isMediaServerAddress: () => false, healthyCount: () => 1, close: async () => undefined };
   const meta = metaConfig({ hostname: HOST });
   const pbx = pbxTarget({ ring_timeout_seconds: 10 });
   const number: BusinessNumber = { number: '+12145551869', sip_password: PASSWORD, routes: [{ when: {}, pbx: 'main', destination: '1001' }] };
@@ -63,10 +64,10 @@ function bed(o: { replayed?: boolean; media?: boolean } = {}) {
     session: { sip, media: { meta_rtp_timeout_seconds: 20, pbx_rtp_timeout_seconds: 0, comfort_noise: true }, registry, cdr: { write: () => undefined, close: async () => undefined }, log },
   };
   const router = new InviteRouter({
-    routing: () => routing, media: service, draining: () => false, onRejected: () => undefined, nonces,
+    routing: () => routing, media: service, draining: () => false, onRejected: (code) => void refused.push(code), nonces,
     metaContact: new MetaContact(), refusals: new RateLimitedLog(log, { intervalMs: 60_000, maxKeys: 100 }), log,
   });
-  return { sip, registry, router, asked, claimed, grant, released: () => released, reject: (r: Rejection) => pending.shift()!.resolve(r) };
+  return { sip, registry, router, asked, claimed, refused, grant, released: () => released, reject: (r: Rejection) => pending.shift()!.resolve(r) };
 }
 
 let seq = 0;
@@ -132,6 +133,19 @@ describe('InviteRouter: the steps that wait for Redis', () => {
     await settle();
     expect(again.res.final?.status).toBe(503);
     expect(noMedia.released()).toBe(1);
+  });
+
+  it('every media server busy setting up legs: 503 Media Server Busy at once, nothing sent on, the grant goes back', async () => {
+    const b = bed({ media: 'busy' });
+    const call = credentialed(b);
+    await settle();
+    b.grant();
+    await settle();
+    expect(`${call.res.final?.status} ${call.res.final?.reason}`).toBe('503 Media Server Busy');
+    expect(b.refused).toEqual(['MEDIA_BUSY']);
+    expect(b.sip.uacs).toHaveLength(0);
+    expect(b.registry.size).toBe(0);
+    expect(b.released()).toBe(1);
   });
 
   it('admitted: the call holds its grant until it ends, then gives it back once', async () => {
