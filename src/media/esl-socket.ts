@@ -9,8 +9,9 @@ export interface EslWriter {
 
 /**
  * The gateway's event socket to FreeSWITCH, tuned for set-up latency:
- * - Nagle off: modesl writes a command and then waits for its reply, and with Nagle on its
- *   last piece waited ~40 ms for FreeSWITCH's delayed ACK;
+ * - Nagle off: each command is a small write answered by a small reply, and with Nagle on
+ *   every round trip waited ~40 ms for FreeSWITCH's delayed ACK (measured: `api status`
+ *   44 ms → 0.4 ms, originate → INVITE 43 ms → 3 ms; SPEC T1);
  * - each command in one write: modesl writes the command line, each header, and the blank line
  *   that ends it as writes of their own, so with Nagle off a bgapi (Job-UUID header) left as
  *   three TCP segments, each a syscall here and a wake-up of FreeSWITCH's reader for a partial
