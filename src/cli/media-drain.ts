@@ -9,10 +9,10 @@ import { EXIT_FAIL, EXIT_OK, type Io, UsageError } from './output';
 
 const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
 
-interface ServerState { server: string; connected: boolean; drained: boolean; legs: number }
+interface ServerState { server: string; connected: boolean; drained: boolean; legs: number; stuck?: number }
 
 function line(s: ServerState): string {
-  return `  ${s.server}  ${s.connected ? 'connected' : 'down'}${s.drained ? ', drained' : ''}, ${s.legs} FreeSWITCH channel${s.legs === 1 ? '' : 's'}`;
+  return `  ${s.server}  ${s.connected ? 'connected' : 'down'}${s.drained ? ', drained' : ''}, ${s.legs} FreeSWITCH channel${s.legs === 1 ? '' : 's'}${s.stuck ? `, ${s.stuck} stuck (restart it)` : ''}`;
 }
 
 export async function mediaCommand(argv: readonly string[], io: Io, fetchFn: typeof fetch = fetch): Promise<number> {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** what the HTTP API may do to the media servers: list them, drain one, take it back */
 export interface MediaAdmin {
-  servers(): { server: string; connected: boolean; drained: boolean; legs: number }[];
+  servers(): { server: string; connected: boolean; drained: boolean; legs: number; stuck: number }[];
   /** false: no such server in the config */
   drain(server: string, drained: boolean): boolean;
 }

@@ -2,7 +2,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { CdrRecord, CdrSink } from '../cdr/cdr';
 import type { CallRegistry } from '../call/registry';
 import { isRefusalCause } from '../call/refusal-causes';
-import type { MediaService } from '../media/types';
 
 /**
  * Prometheus metrics (SPEC O3). Call outcomes and set-up times are taken from the CDR
@@ -27,7 +26,15 @@ export interface Metrics {
   watchRtpengine(up: () => boolean): void;
 }
 
-export function createMetrics(calls: CallRegistry, media: MediaService, drachtioUp: () => boolean): Metrics {
+/** what the metrics read of the media servers when scraped */
+export interface MediaHealth {
+  /** connected media servers */
+  healthyCount(): number;
+  /** channels the media servers kept after the gateway hung them up and killed them */
+  stuckCount(): number;
+}
+
+export function createMetrics(calls: CallRegistry, media: MediaHealth, drachtioUp: () => boolean): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wagw_' });
   const outcomes = new Counter({ name: 'wagw_calls_total', help: 'Finished calls by direction and final SIP status', labelNames: ['direction', 'status'], registers: [registry] });
@@ -54,6 +61,10 @@ export function createMetrics(calls: CallRegistry, media: MediaService, drachtio
   new Gauge({
     name: 'wagw_media_servers_up', help: 'Connected FreeSWITCH servers', registers: [registry],
     collect() { this.set(media.healthyCount()); },
+  });
+  new Gauge({
+    name: 'wagw_media_stuck_channels', help: 'FreeSWITCH channels still there after the gateway hung them up (BYE unanswered) and killed them, since the start: a stuck FreeSWITCH thread; drain and restart that server',
+    registers: [registry], collect() { this.set(media.stuckCount()); },
   });
   new Gauge({
     name: 'wagw_drachtio_connected', help: '1 when connected to drachtio-server', registers: [registry],

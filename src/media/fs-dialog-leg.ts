@@ -21,6 +21,7 @@ export abstract class FsDialogLeg implements MediaLeg {
   protected released: Promise<void> | null = null;
   private readonly goneCallbacks: ((cause: string) => void)[] = [];
   private onClosed: (() => void) | null = null;
+  private onStuck: (() => void) | null = null;
   /** bridged before the far end answered (bridgeEarly), until bridge() takes the outcome */
   private earlyBridge: { peer: FsDialogLeg; done: Promise<void> } | null = null;
 
@@ -84,6 +85,17 @@ export abstract class FsDialogLeg implements MediaLeg {
     other.earlyBridge = { peer: this, done };
   }
 
+  /**
+   * Settles once the early bridge's uuid_bridge job has ended, either way (at once without
+   * one). FreeSWITCH must not get the far end's answer while that job runs: a 200 OK that
+   * reached it mid-bridge left the held channel stuck in early media for good, seen under
+   * overload (T2 held past capacity): it never sent the ACK, answered no BYE and ignored
+   * uuid_kill, so its two channels stayed up after the call ended.
+   */
+  protected earlyBridgeSettled(): Promise<void> {
+    return this.earlyBridge ? this.earlyBridge.done.then(() => undefined, () => undefined) : Promise.resolve();
+  }
+
   /** answer the far end provisionally so FreeSWITCH holds the leg in early media; false if it cannot */
   protected holdEarly(): boolean {
     return false;
@@ -128,6 +140,11 @@ export abstract class FsDialogLeg implements MediaLeg {
     this.onClosed = cb;
   }
 
+  /** `cb` runs if FreeSWITCH still has the channel after our BYE went unanswered and uuid_kill */
+  whenStuck(cb: () => void): void {
+    this.onStuck = cb;
+  }
+
   private closed(): void {
     const cb = this.onClosed;
     this.onClosed = null;
@@ -165,6 +182,9 @@ export abstract class FsDialogLeg implements MediaLeg {
     // no answer to our BYE (drachtio-server down, FreeSWITCH missed it): the channel still goes
     if (!(await withTimeout(bye, RELEASE_TIMEOUT_MS, false))) {
       await withTimeout(this.ms.api(`uuid_kill ${this.id}`).catch(() => ''), 1000, '');
+      // a channel deaf to both (a thread of FreeSWITCH's stuck) is beyond the gateway: it is told
+      const exists = await withTimeout(this.ms.api(`uuid_exists ${this.id}`).catch(() => ''), 1000, '');
+      if (exists.trim() === 'true') this.onStuck?.();
     }
   }
 }

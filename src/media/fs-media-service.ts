@@ -30,6 +30,8 @@ class ServerSlot {
   legs = 0;
   /** of them, the ones asked for and not yet made */
   settingUp = 0;
+  /** channels FreeSWITCH kept after the gateway hung them up and killed them (fs-dialog-leg.ts doRelease) */
+  stuck = 0;
   /** no new calls here; the ones it has go on (drain through the HTTP API or the CLI) */
   drained = false;
   /** SIP address of the `<profile>_ipv6` profile, which answers IPv6 offers (null: the server has none) */
@@ -105,6 +107,12 @@ class ServerSlot {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.connect(), RECONNECT_MS);
+  }
+
+  /** a FreeSWITCH thread is stuck on this channel: only a restart of the server frees it */
+  channelStuck(uuid: string): void {
+    this.stuck++;
+    this.log.error({ server: this.name, uuid, stuck: this.stuck }, 'FreeSWITCH keeps a channel the gateway hung up and killed; drain and restart this media server to free it');
   }
 
   legEnded(): void {
@@ -192,6 +200,7 @@ class FsSession implements MediaSession {
     try {
       const leg = await making;
       leg.whenClosed(() => slot.legEnded());
+      leg.whenStuck(() => slot.channelStuck(leg.id));
       return leg;
     } catch (err) {
       slot.legs--;
@@ -268,8 +277,13 @@ export class FsMediaService implements MediaService {
   }
 
   /** each configured media server: connected, drained, and the FreeSWITCH channels the gateway holds there */
-  servers(): { server: string; connected: boolean; drained: boolean; legs: number }[] {
-    return this.slots.map((s) => ({ server: s.name, connected: s.ms?.connected() ?? false, drained: s.drained, legs: s.legs }));
+  servers(): { server: string; connected: boolean; drained: boolean; legs: number; stuck: number }[] {
+    return this.slots.map((s) => ({ server: s.name, connected: s.ms?.connected() ?? false, drained: s.drained, legs: s.legs, stuck: s.stuck }));
+  }
+
+  /** channels the media servers kept after the gateway hung them up and killed them, since the start */
+  stuckCount(): number {
+    return this.slots.reduce((n, s) => n + s.stuck, 0);
   }
 
   /** connected and not drained: where new calls can go */

@@ -8,7 +8,7 @@ import type { MediaAdmin } from '../../src/http/media-admin';
 describe('HTTP API: media servers', () => {
   const state = new Map([['10.0.0.5:8021', false], ['[::1]:8021', false]]);
   const admin: MediaAdmin = {
-    servers: () => [...state].map(([server, drained]) => ({ server, connected: true, drained, legs: 2 })),
+    servers: () => [...state].map(([server, drained]) => ({ server, connected: true, drained, legs: 2, stuck: 0 })),
     drain: (server, drained) => (state.has(server) ? (state.set(server, drained), true) : false),
   };
   let server: Server;
@@ -23,7 +23,7 @@ describe('HTTP API: media servers', () => {
   it('drains a server by its host:port and resumes it', async () => {
     const r = await fetch(`${base}/media-servers/${encodeURIComponent('10.0.0.5:8021')}/drain`, { method: 'POST' });
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ server: '10.0.0.5:8021', connected: true, drained: true, legs: 2 });
+    expect(await r.json()).toEqual({ server: '10.0.0.5:8021', connected: true, drained: true, legs: 2, stuck: 0 });
     const list = await (await fetch(`${base}/media-servers`)).json() as { server: string; drained: boolean }[];
     expect(list.map((s) => [s.server, s.drained])).toEqual([['10.0.0.5:8021', true], ['[::1]:8021', false]]);
     await fetch(`${base}/media-servers/${encodeURIComponent('10.0.0.5:8021')}/resume`, { method: 'POST' });
