@@ -83,6 +83,10 @@ export class PbxPeer extends SipPeer {
     super.deliver(msg, reply);
   }
 
+  protected override resends2xx(): boolean {
+    return this.transport === 'udp';
+  }
+
   protected viaTransport(): string {
     return this.transport.toUpperCase();
   }
@@ -141,6 +145,7 @@ export class PbxPeer extends SipPeer {
   }
 
   close(): void {
+    this.stopResending();
     this.link.close();
   }
 }

@@ -29,6 +29,13 @@ export abstract class SipPeer {
   keepHistory = true;
   /** called for every message received */
   onMessage: ((r: Received) => void) | null = null;
+  /** our 2xx to an INVITE, resent until its ACK comes (UDP peers, RFC 3261 13.3.1.4), by Call-ID */
+  private readonly unacked = new Map<string, NodeJS.Timeout>();
+
+  /** does this peer resend its 2xx to an INVITE until the ACK (an unreliable transport)? */
+  protected resends2xx(): boolean {
+    return false;
+  }
 
   protected abstract viaTransport(): string;
   protected abstract viaHostPort(): string;
@@ -36,6 +43,7 @@ export abstract class SipPeer {
 
   protected deliver(msg: SipMessage, reply: (m: SipMessage) => void): void {
     const r: Received = { msg, at: Date.now(), reply };
+    if (msg.method === 'ACK' || msg.method === 'BYE') this.acked(header(msg, 'Call-ID') ?? '');
     if (this.keepHistory) this.received.push(r);
     if (this.autoAnswer) this.autoRespond(r);
     this.onMessage?.(r);
@@ -166,7 +174,39 @@ export abstract class SipPeer {
       resp.headers.splice(1, 0, ...o.recordRoute.map((r): [string, string] => ['Record-Route', r]));
     }
     inv.reply(resp);
+    if (this.resends2xx()) this.resendUntilAck(inv, resp);
     return SipPeer.uasDialog(inv.msg, toTag);
+  }
+
+  /**
+   * A 2xx to an INVITE is the UAS's to retransmit (RFC 3261 13.3.1.4): at T1 = 500 ms, doubling
+   * to T2 = 4 s, until the ACK (or a BYE) comes, for at most 64 × T1. Over UDP a 200 OK can be
+   * lost (a loaded drachtio-server's receive buffer overflows); without this the call would
+   * hang until the gateway's ring timeout, which a real PBX never makes it do.
+   */
+  private resendUntilAck(inv: Received, resp: SipMessage): void {
+    const callId = header(inv.msg, 'Call-ID') ?? '';
+    const started = Date.now();
+    const next = (interval: number) => {
+      this.unacked.set(callId, setTimeout(() => {
+        if (Date.now() - started >= 32_000) { this.unacked.delete(callId); return; }
+        inv.reply(resp);
+        next(Math.min(interval * 2, 4000));
+      }, interval).unref());
+    };
+    clearTimeout(this.unacked.get(callId));
+    next(500);
+  }
+
+  private acked(callId: string): void {
+    clearTimeout(this.unacked.get(callId));
+    this.unacked.delete(callId);
+  }
+
+  /** no more retransmissions (the peer is closing) */
+  protected stopResending(): void {
+    for (const t of this.unacked.values()) clearTimeout(t);
+    this.unacked.clear();
   }
 
   reject(inv: Received, status: number, reason: string, headers: [string, string][] = []): void {
