@@ -8,6 +8,8 @@ type Dialog = Srf.Dialog;
 type Request = Srf.SrfRequest;
 
 const RELEASE_TIMEOUT_MS = 3000;
+/** after uuid_kill: long enough for a healthy channel to be destroyed and gone from FreeSWITCH's list */
+const STUCK_CHECK_MS = 2000;
 
 /**
  * A FreeSWITCH channel the gateway holds as a plain SIP dialog through drachtio, driven
@@ -83,17 +85,6 @@ export abstract class FsDialogLeg implements MediaLeg {
     done.catch(() => undefined); // seen by bridge(), if the call gets that far
     this.earlyBridge = { peer: other, done };
     other.earlyBridge = { peer: this, done };
-  }
-
-  /**
-   * Settles once the early bridge's uuid_bridge job has ended, either way (at once without
-   * one). FreeSWITCH must not get the far end's answer while that job runs: a 200 OK that
-   * reached it mid-bridge left the held channel stuck in early media for good, seen under
-   * overload (T2 held past capacity): it never sent the ACK, answered no BYE and ignored
-   * uuid_kill, so its two channels stayed up after the call ended.
-   */
-  protected earlyBridgeSettled(): Promise<void> {
-    return this.earlyBridge ? this.earlyBridge.done.then(() => undefined, () => undefined) : Promise.resolve();
   }
 
   /** answer the far end provisionally so FreeSWITCH holds the leg in early media; false if it cannot */
@@ -182,9 +173,18 @@ export abstract class FsDialogLeg implements MediaLeg {
     // no answer to our BYE (drachtio-server down, FreeSWITCH missed it): the channel still goes
     if (!(await withTimeout(bye, RELEASE_TIMEOUT_MS, false))) {
       await withTimeout(this.ms.api(`uuid_kill ${this.id}`).catch(() => ''), 1000, '');
-      // a channel deaf to both (a thread of FreeSWITCH's stuck) is beyond the gateway: it is told
-      const exists = await withTimeout(this.ms.api(`uuid_exists ${this.id}`).catch(() => ''), 1000, '');
-      if (exists.trim() === 'true') this.onStuck?.();
+      setTimeout(() => void this.reportIfStuck(), STUCK_CHECK_MS).unref();
     }
+  }
+
+  /**
+   * A channel deaf to both our BYE and uuid_kill (a thread of FreeSWITCH's stuck) is beyond
+   * the gateway: it is told. Such a channel is hung up but never destroyed: uuid_exists
+   * already says false (it finds no channel that is up), but FreeSWITCH's channel list, which
+   * loses a channel only when it is destroyed, still has it (seen under overload).
+   */
+  private async reportIfStuck(): Promise<void> {
+    const list = await withTimeout(this.ms.api(`show channels like ${this.id}`).catch(() => ''), 2000, '');
+    if (list.split('\n').some((row) => row.startsWith(`${this.id},`))) this.onStuck?.();
   }
 }

@@ -62,7 +62,6 @@ export class OriginatedLeg extends FsDialogLeg {
   /** the first call answers FreeSWITCH's INVITE; later ones are re-INVITEs */
   override async setRemoteSdp(sdp: string): Promise<void> {
     if (this.dialog) return super.setRemoteSdp(sdp);
-    await this.earlyBridgeSettled();
     await this.early.answer(sdp);
     const dialog = await this.srf.createUAS(this.req, this.res, { localSdp: sdp });
     this.adoptDialog(dialog);

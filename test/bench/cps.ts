@@ -88,16 +88,16 @@ async function drained(gw: GatewayProcess): Promise<void> {
  * Waits until the previous step's calls are all gone (0 FreeSWITCH channels, 0 gateway calls):
  * a hold started on a server still working off an overloaded step measures that step, not itself.
  */
-async function quiet(gw: GatewayProcess, timeoutMs: number): Promise<void> {
+async function quiet(gw: GatewayProcess, timeoutMs: number): Promise<boolean> {
   const t = TEST_BED.freeswitch;
   const t0 = Date.now();
   for (;;) {
     const channels = await channelCount(t.host, t.eslPort, t.password);
     const calls = await gw.metricSum('wagw_active_calls');
-    if (channels === 0 && calls === 0) return;
+    if (channels === 0 && calls === 0) return true;
     if (Date.now() - t0 > timeoutMs) {
       out(`  still ${channels} FreeSWITCH channels and ${calls} gateway calls ${timeoutMs / 1000} s after the last step: the hold starts anyway`);
-      return;
+      return false;
     }
     await sleep(1000);
   }
@@ -123,8 +123,8 @@ export async function callsPerSecond(gw: GatewayProcess, meta: MetaPeer, pids: B
   // on a server that is slowly falling behind)
   for (const rate of passed.reverse()) {
     const t0 = Date.now();
-    await quiet(gw, 120_000);
-    out(`  quiet (0 channels, 0 calls) ${((Date.now() - t0) / 1000).toFixed(0)} s after the last step; holding ${rate} cps`);
+    const wasQuiet = await quiet(gw, 120_000);
+    out(`  ${wasQuiet ? 'quiet (0 channels, 0 calls)' : 'not quiet'} ${((Date.now() - t0) / 1000).toFixed(0)} s after the last step; holding ${rate} cps`);
     const hold = await cpsStep(meta, rate, HOLD_SECONDS, pids);
     report(rate, HOLD_SECONDS, hold);
     out(`  held: ${rate} cps for ${HOLD_SECONDS} s with ${hold.failed} failed → ` +
