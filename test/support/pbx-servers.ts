@@ -90,7 +90,7 @@ export async function startFreeswitchPbx(bin: string): Promise<Process> {
 }
 
 /** a port free for both UDP and TCP on `ip` (SIP listens on both), chosen by the kernel */
-async function freePort(ip: string): Promise<number> {
+export async function freePort(ip: string): Promise<number> {
   for (;;) {
     const tcp = createServer();
     const port = await new Promise<number>((resolve, reject) => {
