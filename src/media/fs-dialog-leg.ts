@@ -100,7 +100,7 @@ export abstract class FsDialogLeg implements MediaLeg {
    * → audio sync) and drops what the far end has just sent.
    */
   private async feedComfortNoise(): Promise<void> {
-    await withTimeout(this.ms.api(`uuid_setvar ${this.id} bridge_generate_comfort_noise true`).catch(() => ''), 2000, '');
+    await this.apiOrNothing(`uuid_setvar ${this.id} bridge_generate_comfort_noise true`, 2000);
   }
 
   private async uuidBridge(other: MediaLeg): Promise<void> {
@@ -172,7 +172,7 @@ export abstract class FsDialogLeg implements MediaLeg {
     });
     // no answer to our BYE (drachtio-server down, FreeSWITCH missed it): the channel still goes
     if (!(await withTimeout(bye, RELEASE_TIMEOUT_MS, false))) {
-      await withTimeout(this.ms.api(`uuid_kill ${this.id}`).catch(() => ''), 1000, '');
+      await this.apiOrNothing(`uuid_kill ${this.id}`, 1000);
       setTimeout(() => void this.reportIfStuck(), STUCK_CHECK_MS).unref();
     }
   }
@@ -184,7 +184,12 @@ export abstract class FsDialogLeg implements MediaLeg {
    * loses a channel only when it is destroyed, still has it (seen under overload).
    */
   private async reportIfStuck(): Promise<void> {
-    const list = await withTimeout(this.ms.api(`show channels like ${this.id}`).catch(() => ''), 2000, '');
+    const list = await this.apiOrNothing(`show channels like ${this.id}`, 2000);
     if (list.split('\n').some((row) => row.startsWith(`${this.id},`))) this.onStuck?.();
+  }
+
+  /** an API command whose answer may fail or never come: its body, or '' */
+  private apiOrNothing(cmd: string, timeoutMs: number): Promise<string> {
+    return withTimeout(this.ms.api(cmd).catch(() => ''), timeoutMs, '');
   }
 }
