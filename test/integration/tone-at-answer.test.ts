@@ -41,9 +41,15 @@ const HTTP_PORT = 18097;
  * without rtp-autoflush-during-bridge). That is jitter from the test bed, not loss at answer,
  * which is what this test measures: such a call is shown and not counted, and at most
  * EXTRA_CALLS of them are replaced (more means the machine is too busy to measure, a failure).
- * On a quiet machine the sender's longest gap was 23-27 ms in each call.
+ * On a quiet machine the sender's longest gap was 23-27 ms in each call. A frame late by less
+ * can still cost 20 ms (CI once: 980 ms in one call; under one CPU burner here a call with its
+ * sender 37 ms late lost 20 ms at 940-970 ms into the tone). Audio lost at answer is lost at the
+ * start of the tone, so a call short of the tone whose only blocks without it lie after
+ * ANSWER_WINDOW_MS lost it to that jitter too, and is shown and replaced the same way; a call
+ * with a block missing inside the window counts.
  */
 const MAX_FRAME_GAP_MS = 30;
+const ANSWER_WINDOW_MS = 200;
 const EXTRA_CALLS = 5;
 
 /** 1000 ms of the tone, then silence (RtpPeer plays it from its start, in a loop) */
@@ -127,15 +133,18 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
     const warmUp = await oneCall(tone);
     process.stdout.write(`MEASURED: warm-up call (not counted): ${warmUp.ms} ms of 1000, blocks without the tone at ${warmUp.gaps.join(',') || 'none'}\n`);
     const results: Awaited<ReturnType<typeof oneCall>>[] = [];
-    let stalled = 0;
+    let replaced = 0;
     while (results.length < RUNS) {
       const r = await oneCall(tone);
-      if (r.senderGapMs <= MAX_FRAME_GAP_MS && r.senderSkipped === 0) {
+      const stalled = r.senderGapMs > MAX_FRAME_GAP_MS || r.senderSkipped > 0;
+      const lostLate = r.ms < 990 && r.gaps.length > 0 && r.gaps.every((at) => at >= ANSWER_WINDOW_MS);
+      if (!stalled && !lostLate) {
         results.push(r);
         continue;
       }
-      process.stdout.write(`MEASURED: not counted, the PBX emulator's clock stalled (frames ${r.senderGapMs} ms apart, ${r.senderSkipped} dropped): ${r.ms} ms of 1000, gaps at ${r.gaps.join(',') || 'none'}\n`);
-      expect(++stalled, 'the test machine is too busy to measure: the PBX emulator stalled in too many calls').toBeLessThanOrEqual(EXTRA_CALLS);
+      const why = stalled ? `the PBX emulator's clock stalled (frames ${r.senderGapMs} ms apart, ${r.senderSkipped} dropped)` : `frames lost only after the first ${ANSWER_WINDOW_MS} ms (the test bed's packet timing, sender's longest gap ${r.senderGapMs} ms)`;
+      process.stdout.write(`MEASURED: not counted, ${why}: ${r.ms} ms of 1000, gaps at ${r.gaps.join(',') || 'none'}\n`);
+      expect(++replaced, 'the test machine is too busy to measure: the PBX emulator stalled or frames went missing mid-tone in too many calls').toBeLessThanOrEqual(EXTRA_CALLS);
     }
     const numbers = results.map((r) => r.ms);
     process.stdout.write(`MEASURED: tone started by the PBX with its 200 OK, ms of 1000 that reached Meta in ${RUNS} calls: ${numbers.join(' ')}\n`);
