@@ -78,6 +78,27 @@ function gapsInTone(blocks: boolean[]): number[] {
   return out;
 }
 
+/**
+ * The packets Meta decoded around `atMs` from the tone's first block (the one holding it
+ * starred), each with its steps from the one before in sequence number, RTP timestamp and
+ * arrival: a skipped sequence number means FreeSWITCH sent nothing there, a +1 step a frame
+ * with other content (its comfort noise, when the PBX leg's read came back empty).
+ */
+function packetTrail(peer: RtpPeer, blocks: boolean[], atMs: number): string {
+  const sample = ((blocks.indexOf(true) * BLOCK_MS + atMs) * peer.sampleRate) / 1000;
+  const packets = peer.audioPackets;
+  let end = 0;
+  const at = packets.findIndex((p) => (end += p.samples) > sample);
+  if (at < 0) return 'not kept';
+  return packets
+    .slice(Math.max(1, at - 3), at + 4)
+    .map((p, i, shown) => {
+      const prev = shown[i - 1] ?? packets[packets.indexOf(p) - 1]!;
+      return `${p === packets[at] ? '*' : ''}${p.seq} (+${(p.seq - prev.seq) & 0xffff} seq, +${(p.timestamp - prev.timestamp) >>> 0} ts, +${p.at - prev.at} ms)`;
+    })
+    .join(' ');
+}
+
 /** the tone has come and gone: TAIL_BLOCKS without it after the last block with it */
 function toneOver(blocks: boolean[]): boolean {
   const last = blocks.lastIndexOf(true);
@@ -110,13 +131,14 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
   const clean = () => until(async () => (await gw.metricSum('wagw_active_calls')) === 0 && (await fsChannels()) === 0, 8000, 'zero calls and zero FreeSWITCH channels');
 
   /** one call: the PBX answers with the tone; how many ms of it Meta decoded, and whether Meta heard us before its 200 OK */
-  async function oneCall(tone: Int16Array): Promise<{ ms: number; gaps: number[]; heardBeforeOk: boolean; senderGapMs: number; senderSkipped: number }> {
+  async function oneCall(tone: Int16Array): Promise<{ ms: number; gaps: number[]; trail: string; heardBeforeOk: boolean; senderGapMs: number; senderSkipped: number }> {
     const c = await establishInbound(bed.meta, bed.pbx, bed.rtp, { pbxPcmAtAnswer: tone, pbxRingMs: RING_MS });
     c.metaRtp.startSilence();
     await c.metaRtp.waitFor((p) => toneOver(toneBlocks(p)), 5000, 'the tone at Meta, and its end');
     const blocks = toneBlocks(c.metaRtp);
     const ms = blocks.filter(Boolean).length * BLOCK_MS;
     const gaps = gapsInTone(blocks);
+    const trail = gaps.length ? packetTrail(c.metaRtp, blocks, gaps[0]!) : '';
     const heardBeforeOk = c.metaRtp.firstPacketAt !== null && c.metaRtp.firstPacketAt <= c.okAt;
     const senderGapMs = Math.round(c.pbxRtp.longestFrameGapMs);
     const senderSkipped = c.pbxRtp.skippedFrames;
@@ -125,7 +147,7 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
     await bed.pbx.waitRequest('BYE', header(c.inv.msg, 'Call-ID')!);
     for (const r of bed.rtp.splice(0)) await r.close();
     await clean();
-    return { ms, gaps, heardBeforeOk, senderGapMs, senderSkipped };
+    return { ms, gaps, trail, heardBeforeOk, senderGapMs, senderSkipped };
   }
 
   it(`reaches Meta whole (at least ${WHOLE_MS} of 1000 ms) in each of ${RUNS} calls, with Meta hearing our side before the answer`, async () => {
@@ -133,7 +155,7 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
     // the gateway process was just started: its first call runs cold (the JIT), and the far
     // side's answer can reach FreeSWITCH after the first packets; it is shown, not counted
     const warmUp = await oneCall(tone);
-    process.stdout.write(`MEASURED: warm-up call (not counted): ${warmUp.ms} ms of 1000, blocks without the tone at ${warmUp.gaps.join(',') || 'none'}\n`);
+    process.stdout.write(`MEASURED: warm-up call (not counted): ${warmUp.ms} ms of 1000, blocks without the tone at ${warmUp.gaps.join(',') || 'none'}${warmUp.trail && `; packets at Meta around the first: ${warmUp.trail}`}\n`);
     const results: Awaited<ReturnType<typeof oneCall>>[] = [];
     let replaced = 0;
     while (results.length < RUNS) {
@@ -145,13 +167,13 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
         continue;
       }
       const why = stalled ? `the PBX emulator's clock stalled (frames ${r.senderGapMs} ms apart, ${r.senderSkipped} dropped)` : `frames lost only after the first ${ANSWER_WINDOW_MS} ms (the test bed's packet timing, sender's longest gap ${r.senderGapMs} ms)`;
-      process.stdout.write(`MEASURED: not counted, ${why}: ${r.ms} ms of 1000, gaps at ${r.gaps.join(',') || 'none'}\n`);
+      process.stdout.write(`MEASURED: not counted, ${why}: ${r.ms} ms of 1000, gaps at ${r.gaps.join(',') || 'none'}${r.trail && `; packets at Meta around the first: ${r.trail}`}\n`);
       expect(++replaced, 'the test machine is too busy to measure: the PBX emulator stalled or frames went missing mid-tone in too many calls').toBeLessThanOrEqual(EXTRA_CALLS);
     }
     const numbers = results.map((r) => r.ms);
     process.stdout.write(`MEASURED: tone started by the PBX with its 200 OK, ms of 1000 that reached Meta in ${RUNS} calls: ${numbers.join(' ')}\n`);
     // a loss at answer shows at the start of the tone; a gap later in it is the test bed's packet timing
-    const gapped = results.map((r, i) => (r.gaps.length ? `call ${i + 1}: ${r.gaps.join(',')}` : '')).filter(Boolean);
+    const gapped = results.map((r, i) => (r.gaps.length ? `call ${i + 1}: ${r.gaps.join(',')} (packets at Meta around the first: ${r.trail})` : '')).filter(Boolean);
     process.stdout.write(`MEASURED: blocks without the tone inside it, ms from its start: ${gapped.join('; ') || 'none'}\n`);
     process.stdout.write(`MEASURED: the PBX emulator's longest gap between frames, per call: ${results.map((r) => r.senderGapMs).join(' ')} ms\n`);
     expect(Math.min(...numbers)).toBeGreaterThanOrEqual(WHOLE_MS);

@@ -230,6 +230,22 @@ describe('RtpPeer', () => {
     expect(dominantTone(skipMs(b.receivedPcm(), 8000, 100), 8000, [440, 1000]).freq).toBe(1000);
   });
 
+  it('logs each decoded audio packet (sequence, timestamp, arrival, samples), one per chunk of the received PCM', async () => {
+    const [a, b] = await pair({ codec: 'PCMU', payloadType: 0 }, { codec: 'PCMU', payloadType: 0 });
+    a.startTone(1000);
+    await b.waitFor((p) => p.audioPackets.length >= 10, 3000, '10 packets');
+    a.stop();
+    const log = b.audioPackets.slice();
+    expect(log.reduce((n, p) => n + p.samples, 0)).toBe(b.receivedPcm().length);
+    log.slice(1).forEach((p, i) => {
+      expect(p.seq).toBe((log[i]!.seq + 1) & 0xffff);
+      expect((p.timestamp - log[i]!.timestamp) >>> 0).toBe(160);
+      expect(p.at).toBeGreaterThanOrEqual(log[i]!.at);
+    });
+    b.clearReceived();
+    expect(b.audioPackets).toEqual([]);
+  });
+
   it('puts 20 ms packets on the wire: one SSRC, +1 sequence, +160 timestamp, marker first', async () => {
     const cap = await capture();
     const a = await openPeer({ codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });

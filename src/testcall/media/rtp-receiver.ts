@@ -16,6 +16,16 @@ import { type DtmfEvent, parseTelephoneEvent } from './telephone-event';
 import { concatPcm } from './tone';
 
 const KEEP_UNAUTHENTICATED = 500;
+/** audio packets kept in `audioPackets`: a minute of 20 ms packets */
+const KEEP_AUDIO_PACKETS = 3000;
+
+/** one decoded audio packet: where it sits in the stream, when it came, and how much PCM it gave */
+export interface AudioPacket {
+  seq: number;
+  timestamp: number;
+  at: number;
+  samples: number;
+}
 
 interface Unauthenticated {
   msg: Buffer;
@@ -36,6 +46,12 @@ export class RtpReceiver {
   /** SSRCs of the authenticated RTP packets received */
   readonly receivedSsrcs = new Set<number>();
   readonly dtmfEvents: DtmfEvent[] = [];
+  /**
+   * The decoded audio packets, in arrival order (the last KEEP_AUDIO_PACKETS), one per chunk
+   * of receivedPcm(): where a stretch of it went wrong, whether the sender skipped a sequence
+   * number (sent nothing) or sent a packet with other content, and when it came.
+   */
+  readonly audioPackets: AudioPacket[] = [];
   /** called with each decoded audio payload, in arrival order */
   onPcm: ((pcm: Int16Array) => void) | null = null;
   /** called once per received DTMF event, at its first end packet */
@@ -86,6 +102,7 @@ export class RtpReceiver {
     this.pcmChunks = [];
     this.unauthenticated = [];
     this.dtmfEvents.length = 0;
+    this.audioPackets.length = 0;
     this.receivedPayloadTypes.clear();
     this.receivedSsrcs.clear();
     this.packetsReceived = this.rtcpReceived = this.authFailures = this.decodeErrors = this.invalidPackets = 0;
@@ -145,6 +162,8 @@ export class RtpReceiver {
       try {
         const pcm = this.codec.decode(packet.payload);
         this.pcmChunks.push(pcm);
+        this.audioPackets.push({ seq: packet.header.sequenceNumber, timestamp, at, samples: pcm.length });
+        if (this.audioPackets.length > KEEP_AUDIO_PACKETS) this.audioPackets.shift();
         this.onPcm?.(pcm);
       } catch {
         this.decodeErrors++;
