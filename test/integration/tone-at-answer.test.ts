@@ -45,11 +45,21 @@ const HTTP_PORT = 18097;
  * can still cost 20 ms (CI once: 980 ms in one call; under one CPU burner here a call with its
  * sender 37 ms late lost 20 ms at 940-970 ms into the tone). Audio lost at answer is lost at the
  * start of the tone, so a call short of the tone whose only blocks without it lie after
- * ANSWER_WINDOW_MS lost it to that jitter too, and is shown and replaced the same way; a call
- * with a block missing inside the window counts.
+ * ANSWER_WINDOW_MS lost it to that jitter too, and is shown and replaced the same way.
+ *
+ * Inside the window too, a block without the tone between blocks with it is a PBX frame that
+ * FreeSWITCH did not have at its 20 ms tick (it sent Meta comfort noise instead), and a burst
+ * after a late frame costs a frame of it: with this process stalled 45 ms 420 ms into the tone
+ * (2026-12-04), 7 of 18 calls lost 20 ms there, with rtp-autoflush-during-bridge on and off.
+ * How close to FreeSWITCH's tick a frame may come depends on the two clocks' phase, so a longest
+ * gap under MAX_FRAME_GAP_MS does not rule it out. A call short of the tone whose first such
+ * block is where the emulator sent a frame SENDER_LATE_MS or more behind its 20 ms grid is shown
+ * and replaced the same way; a call with a block missing where the emulator was on time counts.
  */
 const MAX_FRAME_GAP_MS = 30;
 const ANSWER_WINDOW_MS = 200;
+/** later than the emulator's normal timer jitter (frames leave 0-3 ms behind their grid on a quiet machine) */
+const SENDER_LATE_MS = 5;
 /** ms of the 1000 ms tone a call must bring to Meta: "whole", give or take one 10 ms block */
 const WHOLE_MS = 990;
 const EXTRA_CALLS = 5;
@@ -99,6 +109,19 @@ function packetTrail(peer: RtpPeer, blocks: boolean[], atMs: number): string {
     .join(' ');
 }
 
+/**
+ * How late, in ms behind the 20 ms grid of its first frame, the PBX emulator sent the frames of
+ * the tone next to `atMs` (from the tone's first block at Meta): the one holding it and its
+ * neighbours, as the codecs' delay moves the blocks at Meta by a few ms.
+ */
+function senderLateAt(peer: RtpPeer, atMs: number): number {
+  const sent = peer.audioSentAt;
+  const k = Math.floor(atMs / 20);
+  let late = 0;
+  for (let j = Math.max(1, k - 1); j <= k + 1 && j < sent.length; j++) late = Math.max(late, sent[j]! - sent[0]! - j * 20);
+  return Math.round(late);
+}
+
 /** the tone has come and gone: TAIL_BLOCKS without it after the last block with it */
 function toneOver(blocks: boolean[]): boolean {
   const last = blocks.lastIndexOf(true);
@@ -131,7 +154,7 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
   const clean = () => until(async () => (await gw.metricSum('wagw_active_calls')) === 0 && (await fsChannels()) === 0, 8000, 'zero calls and zero FreeSWITCH channels');
 
   /** one call: the PBX answers with the tone; how many ms of it Meta decoded, and whether Meta heard us before its 200 OK */
-  async function oneCall(tone: Int16Array): Promise<{ ms: number; gaps: number[]; trail: string; heardBeforeOk: boolean; senderGapMs: number; senderSkipped: number }> {
+  async function oneCall(tone: Int16Array): Promise<{ ms: number; gaps: number[]; trail: string; heardBeforeOk: boolean; senderGapMs: number; senderSkipped: number; senderLateMs: number }> {
     const c = await establishInbound(bed.meta, bed.pbx, bed.rtp, { pbxPcmAtAnswer: tone, pbxRingMs: RING_MS });
     c.metaRtp.startSilence();
     await c.metaRtp.waitFor((p) => toneOver(toneBlocks(p)), 5000, 'the tone at Meta, and its end');
@@ -142,38 +165,47 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
     const heardBeforeOk = c.metaRtp.firstPacketAt !== null && c.metaRtp.firstPacketAt <= c.okAt;
     const senderGapMs = Math.round(c.pbxRtp.longestFrameGapMs);
     const senderSkipped = c.pbxRtp.skippedFrames;
+    const senderLateMs = gaps.length ? senderLateAt(c.pbxRtp, gaps[0]!) : 0;
     expect(c.metaRtp.authFailures).toBe(0);
     expect(await bed.meta.request(bed.meta.inDialog(c.metaDialog, 'BYE'))).toMatchObject({ status: 200 });
     await bed.pbx.waitRequest('BYE', header(c.inv.msg, 'Call-ID')!);
     for (const r of bed.rtp.splice(0)) await r.close();
     await clean();
-    return { ms, gaps, trail, heardBeforeOk, senderGapMs, senderSkipped };
+    return { ms, gaps, trail, heardBeforeOk, senderGapMs, senderSkipped, senderLateMs };
   }
 
   it(`reaches Meta whole (at least ${WHOLE_MS} of 1000 ms) in each of ${RUNS} calls, with Meta hearing our side before the answer`, async () => {
     const tone = toneThenSilence();
-    // the gateway process was just started: its first call runs cold (the JIT), and the far
-    // side's answer can reach FreeSWITCH after the first packets; it is shown, not counted
+    // the first call runs cold, here and in the gateway (the JIT); it is shown, not counted. On the
+    // wire (tshark, 2026-12-04) its 40 ms without the tone 20 ms in were this process: the PBX
+    // emulator sent its 2nd and 3rd frames together 45 ms after the 1st, FreeSWITCH sent Meta two
+    // frames of comfort noise meanwhile and then every PBX frame, and later read one frame early
+    // to catch up (rtp-autoflush-during-bridge's hot socket), so nothing was lost there
     const warmUp = await oneCall(tone);
-    process.stdout.write(`MEASURED: warm-up call (not counted): ${warmUp.ms} ms of 1000, blocks without the tone at ${warmUp.gaps.join(',') || 'none'}${warmUp.trail && `; packets at Meta around the first: ${warmUp.trail}`}\n`);
+    process.stdout.write(`MEASURED: warm-up call (not counted): ${warmUp.ms} ms of 1000, blocks without the tone at ${warmUp.gaps.join(',') || 'none'}, the PBX emulator's longest gap between frames ${warmUp.senderGapMs} ms, at the first gap ${warmUp.senderLateMs} ms late${warmUp.trail && `; packets at Meta around the first: ${warmUp.trail}`}\n`);
     const results: Awaited<ReturnType<typeof oneCall>>[] = [];
     let replaced = 0;
     while (results.length < RUNS) {
       const r = await oneCall(tone);
       const stalled = r.senderGapMs > MAX_FRAME_GAP_MS || r.senderSkipped > 0;
       const lostLate = r.ms < WHOLE_MS && r.gaps.length > 0 && r.gaps.every((at) => at >= ANSWER_WINDOW_MS);
-      if (!stalled && !lostLate) {
+      const sentLate = r.ms < WHOLE_MS && r.gaps.length > 0 && r.senderLateMs >= SENDER_LATE_MS;
+      if (!stalled && !lostLate && !sentLate) {
         results.push(r);
         continue;
       }
-      const why = stalled ? `the PBX emulator's clock stalled (frames ${r.senderGapMs} ms apart, ${r.senderSkipped} dropped)` : `frames lost only after the first ${ANSWER_WINDOW_MS} ms (the test bed's packet timing, sender's longest gap ${r.senderGapMs} ms)`;
+      const why = stalled
+        ? `the PBX emulator's clock stalled (frames ${r.senderGapMs} ms apart, ${r.senderSkipped} dropped)`
+        : lostLate
+          ? `frames lost only after the first ${ANSWER_WINDOW_MS} ms (the test bed's packet timing, sender's longest gap ${r.senderGapMs} ms)`
+          : `the PBX emulator sent the frames at the first gap ${r.senderLateMs} ms late`;
       process.stdout.write(`MEASURED: not counted, ${why}: ${r.ms} ms of 1000, gaps at ${r.gaps.join(',') || 'none'}${r.trail && `; packets at Meta around the first: ${r.trail}`}\n`);
       expect(++replaced, 'the test machine is too busy to measure: the PBX emulator stalled or frames went missing mid-tone in too many calls').toBeLessThanOrEqual(EXTRA_CALLS);
     }
     const numbers = results.map((r) => r.ms);
     process.stdout.write(`MEASURED: tone started by the PBX with its 200 OK, ms of 1000 that reached Meta in ${RUNS} calls: ${numbers.join(' ')}\n`);
     // a loss at answer shows at the start of the tone; a gap later in it is the test bed's packet timing
-    const gapped = results.map((r, i) => (r.gaps.length ? `call ${i + 1}: ${r.gaps.join(',')} (packets at Meta around the first: ${r.trail})` : '')).filter(Boolean);
+    const gapped = results.map((r, i) => (r.gaps.length ? `call ${i + 1}: ${r.gaps.join(',')} (the PBX emulator ${r.senderLateMs} ms late there; packets at Meta around the first: ${r.trail})` : '')).filter(Boolean);
     process.stdout.write(`MEASURED: blocks without the tone inside it, ms from its start: ${gapped.join('; ') || 'none'}\n`);
     process.stdout.write(`MEASURED: the PBX emulator's longest gap between frames, per call: ${results.map((r) => r.senderGapMs).join(' ')} ms\n`);
     expect(Math.min(...numbers)).toBeGreaterThanOrEqual(WHOLE_MS);

@@ -246,6 +246,16 @@ describe('RtpPeer', () => {
     expect(b.audioPackets).toEqual([]);
   });
 
+  it('logs when each audio frame left, one per packet the far side got, in order', async () => {
+    const [a, b] = await pair({ codec: 'PCMU', payloadType: 0 }, { codec: 'PCMU', payloadType: 0 });
+    a.startTone(1000);
+    await b.waitFor((p) => p.audioPackets.length >= 10, 3000, '10 packets');
+    a.stop();
+    await b.waitFor((p) => p.audioPackets.length === a.audioSentAt.length, 1000, 'every packet sent');
+    expect(a.audioSentAt.length).toBe(a.packetsSent);
+    a.audioSentAt.slice(1).forEach((at, i) => expect(at).toBeGreaterThan(a.audioSentAt[i]!));
+  });
+
   it('puts 20 ms packets on the wire: one SSRC, +1 sequence, +160 timestamp, marker first', async () => {
     const cap = await capture();
     const a = await openPeer({ codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });

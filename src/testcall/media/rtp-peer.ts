@@ -70,6 +70,8 @@ interface Echo {
 
 /** an echo keeps at most this much audio queued (ms): a late sender does not grow the delay */
 const ECHO_MAX_MS = 200;
+/** audio frames whose send times are kept (audioSentAt): a minute of them */
+const KEEP_SENT_FRAMES = 3000;
 
 export class RtpPeer extends RtpReceiver {
   readonly sampleRate: number;
@@ -82,6 +84,11 @@ export class RtpPeer extends RtpReceiver {
    */
   longestFrameGapMs = 0;
   skippedFrames = 0;
+  /**
+   * When each audio frame left (performance.now(), ms; the last KEEP_SENT_FRAMES): against the
+   * first one's 20 ms grid it tells how late the clock sent a given frame.
+   */
+  readonly audioSentAt: number[] = [];
   private lastFrameAt: number | null = null;
   /** sees every datagram before RTP/RTCP handling; returns true when it consumed it */
   interceptor: ((msg: Buffer, from: dgram.RemoteInfo) => boolean) | null = null;
@@ -258,6 +265,8 @@ export class RtpPeer extends RtpReceiver {
       const pcm = this.nextSamples(this.source, n);
       this.sendRtp(this.opts.payloadType, this.codec.encode(pcm), this.marker, this.ts);
       this.marker = false;
+      this.audioSentAt.push(now);
+      if (this.audioSentAt.length > KEEP_SENT_FRAMES) this.audioSentAt.shift();
     } else {
       this.stoppedAt = performance.now();
       this.lastFrameAt = null; // the next run of the clock starts afresh
