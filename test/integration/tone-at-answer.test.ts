@@ -36,11 +36,14 @@ const TAIL_BLOCKS = 30;
 const HTTP_PORT = 18097;
 /**
  * The PBX emulator's packet clock runs in this test process, on a machine that may be busy.
- * FreeSWITCH's PBX leg has no jitter buffer: a frame that comes ~10 ms late or more costs up to
- * 20 ms of the tone (seen with the sender's frames 31-41 ms apart under two CPU burners, with and
- * without rtp-autoflush-during-bridge). That is jitter from the test bed, not loss at answer,
- * which is what this test measures: such a call is shown and not counted, and at most
- * EXTRA_CALLS of them are replaced (more means the machine is too busy to measure, a failure).
+ * Without FreeSWITCH's jitter buffer (FS_VARS=media_jitterbuffer_msec=0; 60 ms by default since
+ * 2026-12-04, and then none of 31 calls with this process stalled 45 ms mid-tone lost any of it,
+ * so the rules below are for runs without it and for stalls it cannot cover), a frame that comes
+ * ~10 ms late or more costs up to 20 ms of the tone (seen with the sender's frames 31-41 ms
+ * apart under two CPU burners, with and without rtp-autoflush-during-bridge). That is jitter
+ * from the test bed, not loss at answer, which is what this test measures: such a call is
+ * shown and not counted, and at most EXTRA_CALLS of them are replaced (more means the machine
+ * is too busy to measure, a failure).
  * On a quiet machine the sender's longest gap was 23-27 ms in each call. A frame late by less
  * can still cost 20 ms (CI once: 980 ms in one call; under one CPU burner here a call with its
  * sender 37 ms late lost 20 ms at 940-970 ms into the tone). Audio lost at answer is lost at the
@@ -48,9 +51,10 @@ const HTTP_PORT = 18097;
  * ANSWER_WINDOW_MS lost it to that jitter too, and is shown and replaced the same way.
  *
  * Inside the window too, a block without the tone between blocks with it is a PBX frame that
- * FreeSWITCH did not have at its 20 ms tick (it sent Meta comfort noise instead), and a burst
- * after a late frame costs a frame of it: with this process stalled 45 ms 420 ms into the tone
- * (2026-12-04), 7 of 18 calls lost 20 ms there, with rtp-autoflush-during-bridge on and off.
+ * FreeSWITCH did not have at its 20 ms tick (it sent Meta comfort noise instead), and without the
+ * jitter buffer a burst after a late frame costs a frame of it: with this process stalled 45 ms
+ * 420 ms into the tone (2026-12-04), 7 of 18 calls lost 20 ms there, with
+ * rtp-autoflush-during-bridge on and off.
  * How close to FreeSWITCH's tick a frame may come depends on the two clocks' phase, so a longest
  * gap under MAX_FRAME_GAP_MS does not rule it out. A call short of the tone whose first such
  * block is where the emulator sent a frame SENDER_LATE_MS or more behind its 20 ms grid is shown
@@ -63,6 +67,10 @@ const SENDER_LATE_MS = 5;
 /** ms of the 1000 ms tone a call must bring to Meta: "whole", give or take one 10 ms block */
 const WHOLE_MS = 990;
 const EXTRA_CALLS = 5;
+/** the late burst of the second test: the PBX's packets held back this long, this far into the tone */
+const HOLD_MS = 45;
+const HOLD_AFTER_FRAMES = 20;
+const BURST_RUNS = 6;
 
 /** 1000 ms of the tone, then silence (RtpPeer plays it from its start, in a loop) */
 function toneThenSilence(rate = 8000): Int16Array {
@@ -154,9 +162,13 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
   const clean = () => until(async () => (await gw.metricSum('wagw_active_calls')) === 0 && (await fsChannels()) === 0, 8000, 'zero calls and zero FreeSWITCH channels');
 
   /** one call: the PBX answers with the tone; how many ms of it Meta decoded, and whether Meta heard us before its 200 OK */
-  async function oneCall(tone: Int16Array): Promise<{ ms: number; gaps: number[]; trail: string; heardBeforeOk: boolean; senderGapMs: number; senderSkipped: number; senderLateMs: number }> {
+  async function oneCall(tone: Int16Array, holdMs = 0): Promise<{ ms: number; gaps: number[]; trail: string; heardBeforeOk: boolean; senderGapMs: number; senderSkipped: number; senderLateMs: number }> {
     const c = await establishInbound(bed.meta, bed.pbx, bed.rtp, { pbxPcmAtAnswer: tone, pbxRingMs: RING_MS });
     c.metaRtp.startSilence();
+    if (holdMs) {
+      await c.pbxRtp.waitFor((p) => p.audioSentAt.length >= HOLD_AFTER_FRAMES, 3000, `${HOLD_AFTER_FRAMES} frames of the tone sent`);
+      c.pbxRtp.holdFrames(holdMs);
+    }
     await c.metaRtp.waitFor((p) => toneOver(toneBlocks(p)), 5000, 'the tone at Meta, and its end');
     const blocks = toneBlocks(c.metaRtp);
     const ms = blocks.filter(Boolean).length * BLOCK_MS;
@@ -214,4 +226,16 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
     // SPEC M11: our side sends first; FreeSWITCH's comfort noise reaches Meta from the bridge on
     expect(results.every((r) => r.heardBeforeOk)).toBe(true);
   }, 150_000);
+
+  it(`loses none of it when the PBX's packets come ${HOLD_MS} ms late in a burst ${HOLD_AFTER_FRAMES * 20} ms into it, in each of ${BURST_RUNS} calls (FreeSWITCH's jitter buffer)`, async () => {
+    // without the buffer (FS_VARS=media_jitterbuffer_msec=0) 4 of 6 such calls lost 20 ms (2026-12-04)
+    const tone = toneThenSilence();
+    const results: Awaited<ReturnType<typeof oneCall>>[] = [];
+    for (let i = 0; i < BURST_RUNS; i++) results.push(await oneCall(tone, HOLD_MS));
+    process.stdout.write(`MEASURED: the PBX's packets held ${HOLD_MS} ms, then sent in a burst: ms of 1000 that reached Meta in ${BURST_RUNS} calls: ${results.map((r) => r.ms).join(' ')}; the emulator's longest gap ${results.map((r) => r.senderGapMs).join(' ')} ms\n`);
+    // the hold happened: each call's sender paused about HOLD_MS
+    expect(Math.min(...results.map((r) => r.senderGapMs))).toBeGreaterThanOrEqual(HOLD_MS);
+    expect(Math.min(...results.map((r) => r.ms))).toBeGreaterThanOrEqual(WHOLE_MS);
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThanOrEqual(1020);
+  }, 60_000);
 });

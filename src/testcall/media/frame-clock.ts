@@ -4,8 +4,6 @@
  * accumulates (unlike chained setInterval). If the event loop stalls, at most
  * `maxBurst` late frames are emitted at once and the rest are reported as skipped.
  */
-import { performance } from 'node:perf_hooks';
-
 export class FrameClock {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -34,6 +32,16 @@ export class FrameClock {
     this.startAt = performance.now();
     this.ticks = 0;
     this.tick();
+  }
+
+  /**
+   * Sends nothing for `ms`, then the frames that fell due meanwhile at once (at most
+   * `maxBurst`, the rest skipped): the late burst of a sender that stalled, on purpose.
+   */
+  hold(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
   }
 
   stop(): void {

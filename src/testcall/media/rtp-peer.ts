@@ -191,6 +191,11 @@ export class RtpPeer extends RtpReceiver {
     this.startSource(echo);
   }
 
+  /** Holds the packets back for `ms`, then sends the ones due meanwhile at once (a late burst). */
+  holdFrames(ms: number): void {
+    this.clock.hold(ms);
+  }
+
   startSilence(): void {
     this.startSource('silence');
   }
