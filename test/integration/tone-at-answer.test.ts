@@ -189,10 +189,10 @@ describe.skipIf(!testBed)('a tone the PBX starts with its 200 OK (issue 9)', () 
   it(`reaches Meta whole (at least ${WHOLE_MS} of 1000 ms) in each of ${RUNS} calls, with Meta hearing our side before the answer`, async () => {
     const tone = toneThenSilence();
     // the first call runs cold, here and in the gateway (the JIT); it is shown, not counted. On the
-    // wire (tshark, 2026-12-04) its 40 ms without the tone 20 ms in were this process: the PBX
-    // emulator sent its 2nd and 3rd frames together 45 ms after the 1st, FreeSWITCH sent Meta two
-    // frames of comfort noise meanwhile and then every PBX frame, and later read one frame early
-    // to catch up (rtp-autoflush-during-bridge's hot socket), so nothing was lost there
+    // wire (tshark, 2026-12-04, before the jitter buffer) its 40 ms without the tone 20 ms in were
+    // this process: the PBX emulator sent its 2nd and 3rd frames together 42-45 ms after the 1st;
+    // FreeSWITCH sent Meta comfort noise meanwhile, then every PBX frame in one call and all but
+    // one of the burst in another
     const warmUp = await oneCall(tone);
     process.stdout.write(`MEASURED: warm-up call (not counted): ${warmUp.ms} ms of 1000, blocks without the tone at ${warmUp.gaps.join(',') || 'none'}, the PBX emulator's longest gap between frames ${warmUp.senderGapMs} ms, at the first gap ${warmUp.senderLateMs} ms late${warmUp.trail && `; packets at Meta around the first: ${warmUp.trail}`}\n`);
     const results: Awaited<ReturnType<typeof oneCall>>[] = [];
